@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// dist-train: data-parallel training of a 1-D ResNet on 12-lead ECGs over MPI.
+///
+/// Dependency direction is one way: `dist-train → ECGNets → DistTensor → C shims`.
+let package = Package(
+    name: "dist-train",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dist-train", targets: ["dist-train"]),
+        .library(name: "DistTensor", targets: ["DistTensor"]),
+        .library(name: "ECGNets", targets: ["ECGNets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf",
+                       providers: [.apt(["libnetcdf-dev"])]),
+        .target(name: "DistTensor", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
+        .target(name: "ECGNets", dependencies: ["DistTensor"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
+        .executableTarget(name: "dist-train", dependencies: [
+            "DistTensor", "ECGNets",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"]),
+        .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"]),
+    ]
+)

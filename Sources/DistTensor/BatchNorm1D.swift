@@ -1,0 +1,167 @@
+/// Batch normalisation over `[N, C, L]` per channel, as PyTorch's `BatchNorm1d`.
+///
+/// Training normalises with the biased batch variance and moves the running variance
+/// towards the unbiased one (momentum 0.1, eps 1e-5 by default); evaluation uses the
+/// running statistics. Sums are accumulated in Float64.
+public final class BatchNorm1D {
+    public let channels: Int
+    public let epsilon: Float
+    public let momentum: Float
+    public let weight: ParameterSlot
+    public let bias: ParameterSlot
+    public let runningMean: ParameterSlot
+    public let runningVariance: ParameterSlot
+
+    private var input: Tensor?
+    private var mean: [Float]
+    private var inverseStd: [Float]
+    private var variance: [Double]
+    private var statisticsCount = 0
+    private var output = ReusableStorage()
+    private var inputGradient = ReusableStorage()
+
+    public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, layout: inout ParameterLayout) {
+        self.channels = channels
+        self.epsilon = epsilon
+        self.momentum = momentum
+        weight = layout.addParameter("\(name).weight", shape: [channels], initializer: .constant(1))
+        bias = layout.addParameter("\(name).bias", shape: [channels], initializer: .constant(0))
+        runningMean = layout.addBuffer("\(name).running_mean", shape: [channels], initializer: .constant(0))
+        runningVariance = layout.addBuffer("\(name).running_var", shape: [channels], initializer: .constant(1))
+        mean = [Float](repeating: 0, count: channels)
+        inverseStd = [Float](repeating: 1, count: channels)
+        variance = [Double](repeating: 1, count: channels)
+    }
+
+    /// Normalises `x`; in training also updates the running statistics and keeps `x` for `backward`.
+    public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool) -> Tensor {
+        precondition(x.shape.count == 3 && x.shape[1] == channels, "BatchNorm1D expects [N, \(channels), L], got \(x.shape)")
+        let (batch, length) = (x.shape[0], x.shape[2])
+        let y = output.tensor(x.shape)
+        let (gamma, beta) = (store.value(weight), store.value(bias))
+        let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
+        if training {
+            input = x
+            computeBatchStatistics(x, batch: batch, length: length)
+            let n = Double(statisticsCount)
+            let unbiased = n > 1 ? n / (n - 1) : 1
+            for c in 0..<channels {
+                runMean[c] = (1 - momentum) * runMean[c] + momentum * mean[c]
+                runVar[c] = (1 - momentum) * runVar[c] + momentum * Float(variance[c] * unbiased)
+            }
+        } else {
+            for c in 0..<channels {
+                mean[c] = runMean[c]
+                inverseStd[c] = 1 / (runVar[c] + epsilon).squareRoot()
+            }
+        }
+        let (channels, mean, inverseStd) = (self.channels, self.mean, self.inverseStd)
+        let shared = UncheckedSendable((x.base, y.base))
+        Parallel.forEachChunk(batch * channels, grain: 4) { rows in
+            let (x, y) = shared.value
+            for row in rows {
+                let c = row % channels
+                let scale = gamma[c] * inverseStd[c]
+                let shift = beta[c] - mean[c] * scale
+                let (source, target) = (x + row * length, y + row * length)
+                for t in 0..<length { target[t] = source[t] * scale + shift }
+            }
+        }
+        return y
+    }
+
+    /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward.
+    public func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
+        guard let x = input else { preconditionFailure("BatchNorm1D.backward before a training forward") }
+        precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
+        let (batch, length, channels) = (x.shape[0], x.shape[2], self.channels)
+        let dx = inputGradient.tensor(x.shape)
+        // Per channel: Σ dy and Σ dy·x̂ over the batch.
+        var sums = [Double](repeating: 0, count: 2 * channels)
+        let (mean, inverseStd) = (self.mean, self.inverseStd)
+        sums.withUnsafeMutableBufferPointer { sums in
+            let shared = UncheckedSendable((x.base, dy.base, sums.baseAddress!))
+            Parallel.forEachChunk(channels, grain: 2) { range in
+                let (x, dy, sums) = shared.value
+                for c in range {
+                    var sumDy = 0.0, sumDyXhat = 0.0
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * length
+                        var a: Float = 0, b: Float = 0
+                        for t in 0..<length {
+                            let g = dy[offset + t]
+                            a += g
+                            b += g * (x[offset + t] - mean[c])
+                        }
+                        sumDy += Double(a)
+                        sumDyXhat += Double(b)
+                    }
+                    sums[c] = sumDy
+                    sums[channels + c] = sumDyXhat * Double(inverseStd[c])
+                }
+            }
+        }
+        let (dGamma, dBeta, gamma) = (store.gradient(weight), store.gradient(bias), store.value(weight))
+        for c in 0..<channels {
+            dBeta[c] += Float(sums[c])
+            dGamma[c] += Float(sums[channels + c])
+        }
+        let count = Double(statisticsCount)
+        let meanDy = sums[0..<channels].map { Float($0 / count) }
+        let meanDyXhat = sums[channels...].map { Float($0 / count) }
+        let shared = UncheckedSendable((x.base, dy.base, dx.base))
+        Parallel.forEachChunk(batch * channels, grain: 4) { rows in
+            let (x, dy, dx) = shared.value
+            for row in rows {
+                let c = row % channels
+                let (scale, m, s) = (gamma[c] * inverseStd[c], mean[c], inverseStd[c])
+                let (a, b) = (meanDy[c], meanDyXhat[c])
+                let offset = row * length
+                for t in 0..<length {
+                    let xhat = (x[offset + t] - m) * s
+                    dx[offset + t] = scale * (dy[offset + t] - a - xhat * b)
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Sets `mean`, `variance`, `inverseStd` and `statisticsCount` from the batch (two passes,
+    /// Float64 sums across rows).
+    private func computeBatchStatistics(_ x: Tensor, batch: Int, length: Int) {
+        let channels = self.channels
+        statisticsCount = batch * length
+        let total = Double(statisticsCount)
+        var sums = [Double](repeating: 0, count: 2 * channels)
+        sums.withUnsafeMutableBufferPointer { sums in
+            let shared = UncheckedSendable((x.base, sums.baseAddress!))
+            Parallel.forEachChunk(channels, grain: 2) { range in
+                let (x, sums) = shared.value
+                for c in range {
+                    var sum = 0.0
+                    for n in 0..<batch {
+                        let row = x + (n * channels + c) * length
+                        var partial: Float = 0
+                        for t in 0..<length { partial += row[t] }
+                        sum += Double(partial)
+                    }
+                    let m = Float(sum / total)
+                    var squares = 0.0
+                    for n in 0..<batch {
+                        let row = x + (n * channels + c) * length
+                        var partial: Float = 0
+                        for t in 0..<length { let d = row[t] - m; partial += d * d }
+                        squares += Double(partial)
+                    }
+                    sums[c] = Double(m)
+                    sums[channels + c] = squares / total
+                }
+            }
+        }
+        for c in 0..<channels {
+            mean[c] = Float(sums[c])
+            variance[c] = sums[channels + c]
+            inverseStd[c] = Float(1 / (variance[c] + Double(epsilon)).squareRoot())
+        }
+    }
+}

@@ -1,0 +1,281 @@
+/// 1-D convolution, `y[n, o, t] = b[o] + Σ_{i,k} w[o, i, k] · x[n, i, t·stride + k − padding]`,
+/// with weights `[out, in, kernel]` as PyTorch's `Conv1d`.
+///
+/// The fast path lowers a group of samples to one im2col matrix `[in·kernel, group·outLength]`
+/// and makes one GEMM of it, so the short late stages still give OpenBLAS wide matrices.
+/// `Conv1DReference` below is the plain-loop definition it is tested against.
+public final class Conv1D {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: ParameterSlot
+    public let bias: ParameterSlot?
+    /// False for a network's first layer, whose input gradient nobody needs.
+    public var computesInputGradient = true
+
+    private let workspace: Workspace
+    private var input: Tensor?
+    private var output = ReusableStorage()
+    private var inputGradient = ReusableStorage()
+
+    /// Columns of the im2col matrix per GEMM; bounds scratch memory and keeps GEMMs wide.
+    static let columnsPerGroup = 16_384
+
+    public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
+                padding: Int = 0, bias: Bool = false, layout: inout ParameterLayout, workspace: Workspace) {
+        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0)
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.workspace = workspace
+        weight = layout.addParameter("\(name).weight", shape: [outChannels, inChannels, kernelSize],
+                                     initializer: .kaimingNormalFanOut(fanOut: outChannels * kernelSize))
+        self.bias = bias
+            ? layout.addParameter("\(name).bias", shape: [outChannels],
+                                  initializer: .uniform(bound: 1 / Float(inChannels * kernelSize).squareRoot()))
+            : nil
+    }
+
+    /// Output length for an input of `length` samples.
+    public func outputLength(_ length: Int) -> Int {
+        (length + 2 * padding - kernelSize) / stride + 1
+    }
+
+    /// Multiply-accumulates of one forward pass on one sample of `length`.
+    public func multiplyAccumulates(length: Int) -> Int {
+        outChannels * inChannels * kernelSize * outputLength(length)
+    }
+
+    /// `y = conv(x)`; keeps `x` for `backward`.
+    public func forward(_ x: Tensor, _ store: ParameterStore) -> Tensor {
+        precondition(x.shape.count == 3 && x.shape[1] == inChannels, "Conv1D expects [N, \(inChannels), L], got \(x.shape)")
+        let (batch, length) = (x.shape[0], x.shape[2])
+        let outLength = outputLength(length)
+        precondition(outLength > 0, "input of length \(length) is shorter than the kernel")
+        input = x
+        let y = output.tensor([batch, outChannels, outLength])
+        let rows = inChannels * kernelSize
+        let group = groupSize(batch: batch, outLength: outLength)
+        let columns = workspace.scratch(0, count: rows * group * outLength)
+        let product = workspace.scratch(1, count: outChannels * group * outLength)
+        let w = store.value(weight)
+        var first = 0
+        while first < batch {
+            let count = Swift.min(group, batch - first)
+            let width = count * outLength
+            im2col(x.base, first: first, count: count, length: length, outLength: outLength, into: columns)
+            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: rows,
+                      a: w, lda: rows, b: columns, ldb: width, beta: 0, c: product, ldc: width)
+            scatter(product, into: y.base, first: first, count: count, outLength: outLength)
+            first += count
+        }
+        if let bias {
+            let b = store.value(bias)
+            for n in 0..<batch {
+                for o in 0..<outChannels {
+                    let row = y.base + (n * outChannels + o) * outLength
+                    let value = b[o]
+                    for t in 0..<outLength { row[t] += value }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Accumulates `dL/dw` (and `dL/db`) and returns `dL/dx` (an empty tensor when
+    /// `computesInputGradient` is false).
+    public func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
+        guard let x = input else { preconditionFailure("Conv1D.backward before forward") }
+        let (batch, length) = (x.shape[0], x.shape[2])
+        let outLength = outputLength(length)
+        precondition(dy.shape == [batch, outChannels, outLength], "Conv1D gradient shape \(dy.shape)")
+        let rows = inChannels * kernelSize
+        let group = groupSize(batch: batch, outLength: outLength)
+        let columns = workspace.scratch(0, count: rows * group * outLength)
+        let gathered = workspace.scratch(1, count: outChannels * group * outLength)
+        let columnGradient = workspace.scratch(2, count: computesInputGradient ? rows * group * outLength : 0)
+        let w = store.value(weight)
+        let dw = store.gradient(weight)
+        let dx = inputGradient.tensor(computesInputGradient ? x.shape : [0])
+        if computesInputGradient { dx.base.update(repeating: 0, count: dx.count) }
+        var first = 0
+        while first < batch {
+            let count = Swift.min(group, batch - first)
+            let width = count * outLength
+            gather(dy.base, first: first, count: count, outLength: outLength, into: gathered)
+            im2col(x.base, first: first, count: count, length: length, outLength: outLength, into: columns)
+            BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: width,
+                      a: gathered, lda: width, b: columns, ldb: width, beta: 1, c: dw, ldc: rows)
+            if computesInputGradient {
+                BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: width, k: outChannels,
+                          a: w, lda: rows, b: gathered, ldb: width, beta: 0, c: columnGradient, ldc: width)
+                col2im(columnGradient, into: dx.base, first: first, count: count, length: length, outLength: outLength)
+            }
+            first += count
+        }
+        if let bias {
+            let db = store.gradient(bias)
+            for n in 0..<batch {
+                for o in 0..<outChannels {
+                    let row = dy.base + (n * outChannels + o) * outLength
+                    var sum: Float = 0
+                    for t in 0..<outLength { sum += row[t] }
+                    db[o] += sum
+                }
+            }
+        }
+        return dx
+    }
+
+    private func groupSize(batch: Int, outLength: Int) -> Int {
+        Swift.max(1, Swift.min(batch, Conv1D.columnsPerGroup / outLength))
+    }
+
+    /// The output positions `t` for which input index `t·stride + k − padding` lies in `0..<length`.
+    @inline(__always)
+    private func validRange(tap k: Int, length: Int, outLength: Int) -> Range<Int> {
+        let offset = k - padding
+        let start = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let end = length - 1 - offset < 0 ? 0 : Swift.min(outLength, (length - 1 - offset) / stride + 1)
+        return start..<Swift.max(start, end)
+    }
+
+    /// Writes `columns[i·K + k, g·outLength + t] = x[first + g, i, t·stride + k − padding]` (0 outside).
+    private func im2col(_ x: UnsafeMutablePointer<Float>, first: Int, count: Int, length: Int, outLength: Int,
+                        into columns: UnsafeMutablePointer<Float>) {
+        let width = count * outLength
+        let (inChannels, kernelSize, stride, padding) = (self.inChannels, self.kernelSize, self.stride, self.padding)
+        let ranges = (0..<kernelSize).map { validRange(tap: $0, length: length, outLength: outLength) }
+        let shared = UncheckedSendable((x, columns))
+        Parallel.forEachChunk(inChannels * kernelSize, grain: 4) { rowsRange in
+            let (x, columns) = shared.value
+            for row in rowsRange {
+                let (i, k) = row.quotientAndRemainder(dividingBy: kernelSize)
+                let valid = ranges[k]
+                for g in 0..<count {
+                    let destination = columns + row * width + g * outLength
+                    let source = x + ((first + g) * inChannels + i) * length + (k - padding)
+                    if valid.lowerBound > 0 { destination.update(repeating: 0, count: valid.lowerBound) }
+                    if stride == 1 {
+                        (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+                    } else {
+                        for t in valid { destination[t] = source[t * stride] }
+                    }
+                    if valid.upperBound < outLength {
+                        (destination + valid.upperBound).update(repeating: 0, count: outLength - valid.upperBound)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds `columns` back onto the input positions they were read from (the adjoint of im2col).
+    private func col2im(_ columns: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>, first: Int,
+                        count: Int, length: Int, outLength: Int) {
+        let width = count * outLength
+        let (inChannels, kernelSize, stride, padding) = (self.inChannels, self.kernelSize, self.stride, self.padding)
+        let ranges = (0..<kernelSize).map { validRange(tap: $0, length: length, outLength: outLength) }
+        let shared = UncheckedSendable((dx, columns))
+        // Chunks by input channel so no two threads add into the same row of dx.
+        Parallel.forEachChunk(inChannels) { channels in
+            let (dx, columns) = shared.value
+            for i in channels {
+                for g in 0..<count {
+                    let target = dx + ((first + g) * inChannels + i) * length
+                    for k in 0..<kernelSize {
+                        let source = columns + (i * kernelSize + k) * width + g * outLength
+                        let shifted = target + (k - padding)
+                        if stride == 1 {
+                            for t in ranges[k] { shifted[t] += source[t] }
+                        } else {
+                            for t in ranges[k] { shifted[t * stride] += source[t] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies the GEMM result `[out, group·outLength]` into `y[first + g, out, outLength]`.
+    private func scatter(_ product: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, first: Int,
+                         count: Int, outLength: Int) {
+        let width = count * outLength
+        for g in 0..<count {
+            for o in 0..<outChannels {
+                (y + ((first + g) * outChannels + o) * outLength)
+                    .update(from: product + o * width + g * outLength, count: outLength)
+            }
+        }
+    }
+
+    /// Copies `dy[first + g, out, outLength]` into the GEMM layout `[out, group·outLength]`.
+    private func gather(_ dy: UnsafeMutablePointer<Float>, first: Int, count: Int, outLength: Int,
+                        into gathered: UnsafeMutablePointer<Float>) {
+        let width = count * outLength
+        for g in 0..<count {
+            for o in 0..<outChannels {
+                (gathered + o * width + g * outLength)
+                    .update(from: dy + ((first + g) * outChannels + o) * outLength, count: outLength)
+            }
+        }
+    }
+}
+
+/// The definition of `Conv1D` as plain loops, in Float64 accumulators: the reference the
+/// BLAS path is tested against. Not used in training.
+public enum Conv1DReference {
+    /// `y[n, o, t]` for `x [N, C, L]`, `w [O, C, K]`, optional `b [O]`.
+    public static func forward(x: [Float], batch: Int, inChannels: Int, length: Int, w: [Float], outChannels: Int,
+                               kernelSize: Int, stride: Int, padding: Int, b: [Float]?) -> [Float] {
+        let outLength = (length + 2 * padding - kernelSize) / stride + 1
+        var y = [Float](repeating: 0, count: batch * outChannels * outLength)
+        for n in 0..<batch {
+            for o in 0..<outChannels {
+                for t in 0..<outLength {
+                    var sum = Double(b?[o] ?? 0)
+                    for i in 0..<inChannels {
+                        for k in 0..<kernelSize {
+                            let position = t * stride + k - padding
+                            guard position >= 0 && position < length else { continue }
+                            sum += Double(w[(o * inChannels + i) * kernelSize + k]) * Double(x[(n * inChannels + i) * length + position])
+                        }
+                    }
+                    y[(n * outChannels + o) * outLength + t] = Float(sum)
+                }
+            }
+        }
+        return y
+    }
+
+    /// `(dx, dw, db)` for upstream gradient `dy [N, O, outLength]`.
+    public static func backward(x: [Float], batch: Int, inChannels: Int, length: Int, w: [Float], outChannels: Int,
+                                kernelSize: Int, stride: Int, padding: Int, dy: [Float]) -> (dx: [Float], dw: [Float], db: [Float]) {
+        let outLength = (length + 2 * padding - kernelSize) / stride + 1
+        var dx = [Double](repeating: 0, count: x.count)
+        var dw = [Double](repeating: 0, count: w.count)
+        var db = [Double](repeating: 0, count: outChannels)
+        for n in 0..<batch {
+            for o in 0..<outChannels {
+                for t in 0..<outLength {
+                    let g = Double(dy[(n * outChannels + o) * outLength + t])
+                    db[o] += g
+                    for i in 0..<inChannels {
+                        for k in 0..<kernelSize {
+                            let position = t * stride + k - padding
+                            guard position >= 0 && position < length else { continue }
+                            let xi = (n * inChannels + i) * length + position
+                            let wi = (o * inChannels + i) * kernelSize + k
+                            dw[wi] += g * Double(x[xi])
+                            dx[xi] += g * Double(w[wi])
+                        }
+                    }
+                }
+            }
+        }
+        return (dx.map(Float.init), dw.map(Float.init), db.map(Float.init))
+    }
+}

@@ -1,0 +1,24 @@
+/// Rectified linear unit, applied in place: `x = max(x, 0)`.
+///
+/// In place is safe where the layer before does not need its own output for backward
+/// (convolution and BatchNorm keep their inputs, not their outputs), and saves a buffer per use.
+public enum ReLU {
+    /// `x ← max(x, 0)`.
+    public static func forward(inPlace x: Tensor) {
+        let shared = UncheckedSendable(x.base)
+        Parallel.forEachChunk(x.count, grain: 65_536) { range in
+            let x = shared.value
+            for i in range { x[i] = Swift.max(x[i], 0) }
+        }
+    }
+
+    /// `dy ← dy · [y > 0]`, where `y` is the forward output.
+    public static func backward(inPlace dy: Tensor, output y: Tensor) {
+        precondition(dy.shape == y.shape, "ReLU gradient shape \(dy.shape) != \(y.shape)")
+        let shared = UncheckedSendable((dy.base, y.base))
+        Parallel.forEachChunk(dy.count, grain: 65_536) { range in
+            let (dy, y) = shared.value
+            for i in range where !(y[i] > 0) { dy[i] = 0 }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// A heap block of Float32 values, freed with its last owner.
+///
+/// Activations, gradients and scratch space live in these. Layers keep the storage they
+/// write into and reuse it on the next call with the same shape, as llm.c does with its
+/// activation buffers, so a training step allocates nothing once it has run once.
+public final class TensorStorage: @unchecked Sendable {
+    public let count: Int
+    public let base: UnsafeMutablePointer<Float>
+
+    public init(count: Int) {
+        precondition(count >= 0, "negative storage size")
+        self.count = count
+        base = .allocate(capacity: Swift.max(count, 1))
+        base.initialize(repeating: 0, count: Swift.max(count, 1))
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// A contiguous, row-major Float32 array with a shape (`[batch, channels, length]` for activations).
+///
+/// A `Tensor` is a view of a `TensorStorage`: copying the struct shares the values, so a
+/// tensor a layer returns is valid until that layer's next forward call.
+public struct Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public let storage: TensorStorage
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor holding a copy of `values`, which must have `shape.reduce(1, *)` elements.
+    public init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values do not fill shape \(shape)")
+        self.init(zeros: shape)
+        values.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// A view of `storage` with another shape of at most the same size.
+    public init(shape: [Int], storage: TensorStorage) {
+        precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// The first element; the tensor's values follow contiguously.
+    public var base: UnsafeMutablePointer<Float> { storage.base }
+
+    /// The values as a read-only buffer pointer, valid inside `body` only.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.base, count: count))
+    }
+
+    /// The values as a mutable buffer pointer, valid inside `body` only.
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: storage.base, count: count))
+    }
+
+    /// A copy of the values as an array.
+    public var array: [Float] { withUnsafeBufferPointer { Array($0) } }
+}
+
+/// Storage a layer writes its results into, reallocated only when the needed size grows.
+struct ReusableStorage {
+    private var storage: TensorStorage?
+
+    /// A tensor of `shape` backed by reused storage; its previous contents are unspecified.
+    mutating func tensor(_ shape: [Int]) -> Tensor {
+        let needed = shape.reduce(1, *)
+        if let storage, storage.count >= needed {
+            return Tensor(shape: shape, storage: storage)
+        }
+        let fresh = TensorStorage(count: needed)
+        storage = fresh
+        return Tensor(shape: shape, storage: fresh)
+    }
+}

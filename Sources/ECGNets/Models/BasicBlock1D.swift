@@ -1,0 +1,78 @@
+import DistTensor
+
+/// A residual BasicBlock: `relu(bn2(conv2(drop(relu(bn1(conv1(x)))))) + shortcut(x))`, where the
+/// shortcut is the identity or, when stride or width change, a 1×1 convolution and BatchNorm.
+///
+/// Parameter names follow the PyTorch reference: `c1`, `b1`, `c2`, `b2`, `down.0`, `down.1`.
+final class BasicBlock1D {
+    let conv1: Conv1D
+    let norm1: BatchNorm1D
+    let dropout: Dropout
+    let conv2: Conv1D
+    let norm2: BatchNorm1D
+    let downsample: (conv: Conv1D, norm: BatchNorm1D)?
+
+    private var hidden: Tensor?
+    private var output: Tensor?
+
+    init(name: String, inChannels: Int, outChannels: Int, stride: Int, kernel: Int, dropout: Float,
+         layout: inout ParameterLayout, workspace: Workspace) {
+        let padding = kernel / 2
+        conv1 = Conv1D(name: "\(name).c1", inChannels: inChannels, outChannels: outChannels, kernelSize: kernel,
+                       stride: stride, padding: padding, layout: &layout, workspace: workspace)
+        norm1 = BatchNorm1D(name: "\(name).b1", channels: outChannels, layout: &layout)
+        conv2 = Conv1D(name: "\(name).c2", inChannels: outChannels, outChannels: outChannels, kernelSize: kernel,
+                       stride: 1, padding: padding, layout: &layout, workspace: workspace)
+        norm2 = BatchNorm1D(name: "\(name).b2", channels: outChannels, layout: &layout)
+        self.dropout = Dropout(probability: dropout)
+        if stride != 1 || inChannels != outChannels {
+            let conv = Conv1D(name: "\(name).down.0", inChannels: inChannels, outChannels: outChannels, kernelSize: 1,
+                              stride: stride, layout: &layout, workspace: workspace)
+            downsample = (conv, BatchNorm1D(name: "\(name).down.1", channels: outChannels, layout: &layout))
+        } else {
+            downsample = nil
+        }
+    }
+
+    func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, dropoutKey: UInt64) -> Tensor {
+        let h = norm1.forward(conv1.forward(x, store), store, training: training)
+        ReLU.forward(inPlace: h)
+        hidden = h
+        let y = norm2.forward(conv2.forward(dropout.forward(h, training: training, key: dropoutKey), store), store, training: training)
+        let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: training) } ?? x
+        add(shortcut, into: y)
+        ReLU.forward(inPlace: y)
+        output = y
+        return y
+    }
+
+    /// Returns `dL/dx`; `dy` is overwritten.
+    func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
+        guard let y = output, let h = hidden else { preconditionFailure("BasicBlock1D.backward before forward") }
+        ReLU.backward(inPlace: dy, output: y)
+        let dh = dropout.backward(conv2.backward(norm2.backward(dy, store), store))
+        ReLU.backward(inPlace: dh, output: h)
+        let dx = conv1.backward(norm1.backward(dh, store), store)
+        let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store), store) } ?? dy
+        add(dShortcut, into: dx)
+        return dx
+    }
+
+    private func add(_ source: Tensor, into target: Tensor) {
+        precondition(source.shape == target.shape, "residual shapes \(source.shape) and \(target.shape)")
+        let shared = UncheckedPair(source.base, target.base)
+        Parallel.forEachChunk(target.count, grain: 65_536) { range in
+            for i in range { shared.second[i] += shared.first[i] }
+        }
+    }
+}
+
+/// Two pointers handed to the threads of one parallel loop that write disjoint ranges.
+private struct UncheckedPair: @unchecked Sendable {
+    let first: UnsafeMutablePointer<Float>
+    let second: UnsafeMutablePointer<Float>
+    init(_ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>) {
+        self.first = first
+        self.second = second
+    }
+}

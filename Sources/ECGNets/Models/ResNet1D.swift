@@ -1,0 +1,90 @@
+import DistTensor
+
+/// The multi-label 1-D ResNet of DESIGN.md §8: stem convolution, BatchNorm, ReLU and max-pool,
+/// stages of BasicBlocks, global average pooling and a linear classifier.
+///
+/// All parameters live in one `ParameterStore`, named as the PyTorch reference's `state_dict`
+/// (`stem.0.weight`, `body.3.down.1.running_var`, `fc.bias`), so checkpoints and reference
+/// numbers map one to one. Forward and backward are explicit, in reverse order of each other.
+public final class ResNet1D {
+    public let configuration: ResNet1DConfiguration
+    public let parameters: ParameterStore
+    public let workspace = Workspace()
+
+    private let stemConv: Conv1D
+    private let stemNorm: BatchNorm1D
+    private let stemPool: MaxPool1D
+    private let blocks: [BasicBlock1D]
+    private let pool = GlobalAveragePool1D()
+    private let classifier: Linear
+    private var stemOutput: Tensor?
+
+    /// Builds the network and initialises its parameters from `seed` (Kaiming-normal fan-out
+    /// for convolutions, PyTorch's defaults for BatchNorm and the classifier).
+    public init(_ configuration: ResNet1DConfiguration, seed: UInt64) {
+        self.configuration = configuration
+        var layout = ParameterLayout()
+        stemConv = Conv1D(name: "stem.0", inChannels: configuration.leads, outChannels: configuration.widths[0],
+                          kernelSize: configuration.stemKernel, stride: configuration.stemStride,
+                          padding: configuration.stemKernel / 2, layout: &layout, workspace: workspace)
+        stemConv.computesInputGradient = false
+        stemNorm = BatchNorm1D(name: "stem.1", channels: configuration.widths[0], layout: &layout)
+        stemPool = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
+        var blocks: [BasicBlock1D] = []
+        var channels = configuration.widths[0]
+        for (stage, (count, width)) in zip(configuration.depth.blocksPerStage, configuration.widths).enumerated() {
+            for index in 0..<count {
+                let stride = index == 0 && stage > 0 ? 2 : 1
+                blocks.append(BasicBlock1D(name: "body.\(blocks.count)", inChannels: channels, outChannels: width,
+                                           stride: stride, kernel: configuration.blockKernel,
+                                           dropout: configuration.dropout, layout: &layout, workspace: workspace))
+                channels = width
+            }
+        }
+        self.blocks = blocks
+        classifier = Linear(name: "fc", inFeatures: channels, outFeatures: configuration.classes, layout: &layout)
+        parameters = ParameterStore(layout: layout, seed: seed)
+    }
+
+    /// Logits `[N, classes]` for `x` of `[N, leads, L]`. In training, BatchNorm uses batch
+    /// statistics and dropout draws its masks from `dropoutKey`.
+    public func forward(_ x: Tensor, training: Bool, dropoutKey: UInt64 = 0) -> Tensor {
+        precondition(x.shape.count == 3 && x.shape[1] == configuration.leads,
+                     "ResNet1D expects [N, \(configuration.leads), L], got \(x.shape)")
+        let stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: training)
+        ReLU.forward(inPlace: stem)
+        stemOutput = stem
+        var h = stemPool.forward(stem)
+        for (index, block) in blocks.enumerated() {
+            h = block.forward(h, parameters, training: training,
+                              dropoutKey: RandomStream.mix(dropoutKey ^ UInt64(index + 1)))
+        }
+        return classifier.forward(pool.forward(h), parameters)
+    }
+
+    /// Accumulates every parameter gradient for `dLogits`, the gradient of the loss with
+    /// respect to the last training forward's logits.
+    public func backward(_ dLogits: Tensor) {
+        guard let stem = stemOutput else { preconditionFailure("ResNet1D.backward before forward") }
+        var g = pool.backward(classifier.backward(dLogits, parameters))
+        for block in blocks.reversed() { g = block.backward(g, parameters) }
+        let dStem = stemPool.backward(g)
+        ReLU.backward(inPlace: dStem, output: stem)
+        _ = stemConv.backward(stemNorm.backward(dStem, parameters), parameters)
+    }
+
+    /// Multiply-accumulates of one forward pass on one sample of `length` (convolutions and
+    /// classifier; BatchNorm, pooling and activations are not counted).
+    public func multiplyAccumulates(length: Int) -> Int {
+        var total = stemConv.multiplyAccumulates(length: length)
+        var current = stemPool.outputLength(stemConv.outputLength(length))
+        for block in blocks {
+            total += block.conv1.multiplyAccumulates(length: current)
+            let next = block.conv1.outputLength(current)
+            total += block.conv2.multiplyAccumulates(length: next)
+            if let down = block.downsample { total += down.conv.multiplyAccumulates(length: current) }
+            current = next
+        }
+        return total + classifier.inFeatures * classifier.outFeatures
+    }
+}

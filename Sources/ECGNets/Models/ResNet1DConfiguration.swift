@@ -1,0 +1,55 @@
+/// A 1-D ResNet described as data: depth (blocks per stage), widths, kernels and the shape of
+/// its input and output.
+public struct ResNet1DConfiguration: Sendable, Equatable, Codable {
+    /// Blocks per stage; each stage after the first starts with a stride-2 block.
+    public struct Depth: Sendable, Equatable, Codable, CustomStringConvertible {
+        public let blocksPerStage: [Int]
+
+        public init(blocksPerStage: [Int]) {
+            precondition(!blocksPerStage.isEmpty && blocksPerStage.allSatisfy { $0 > 0 }, "every stage needs a block")
+            self.blocksPerStage = blocksPerStage
+        }
+
+        /// ResNet18's [2, 2, 2, 2] BasicBlocks.
+        public static let resnet18 = Depth(blocksPerStage: [2, 2, 2, 2])
+        /// ResNet34's [3, 4, 6, 3] BasicBlocks.
+        public static let resnet34 = Depth(blocksPerStage: [3, 4, 6, 3])
+
+        /// The named depths `--model` accepts.
+        public static let named: [String: Depth] = ["resnet18": .resnet18, "resnet34": .resnet34]
+
+        /// Weighted layers: two convolutions per block, the stem and the classifier.
+        public var layerCount: Int { 2 * blocksPerStage.reduce(0, +) + 2 }
+
+        public var description: String { "resnet\(layerCount)" }
+    }
+
+    public var depth: Depth
+    /// Channels of each stage; as many as `depth` has stages.
+    public var widths: [Int]
+    public var leads: Int
+    public var classes: Int
+    public var stemKernel: Int
+    public var stemStride: Int
+    public var blockKernel: Int
+    public var dropout: Float
+
+    public init(depth: Depth = .resnet34, widths: [Int] = [64, 128, 256, 512], leads: Int = 12, classes: Int = 27,
+                stemKernel: Int = 15, stemStride: Int = 2, blockKernel: Int = 7, dropout: Float = 0.2) {
+        precondition(widths.count == depth.blocksPerStage.count, "\(widths.count) widths for \(depth.blocksPerStage.count) stages")
+        precondition(stemKernel % 2 == 1 && blockKernel % 2 == 1, "kernels must be odd to keep 'same' padding")
+        self.depth = depth
+        self.widths = widths
+        self.leads = leads
+        self.classes = classes
+        self.stemKernel = stemKernel
+        self.stemStride = stemStride
+        self.blockKernel = blockKernel
+        self.dropout = dropout
+    }
+
+    /// The ResNet34-1D of DESIGN.md §8.
+    public static let resnet34 = ResNet1DConfiguration()
+    /// The ResNet18-1D of DESIGN.md §8.
+    public static let resnet18 = ResNet1DConfiguration(depth: .resnet18)
+}
