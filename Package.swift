@@ -31,6 +31,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"]),
-        .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"]),
+        .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"], exclude: ["Fixtures"]),
     ]
 )

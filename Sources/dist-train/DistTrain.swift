@@ -5,5 +5,6 @@ struct DistTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dist-train",
         abstract: "Train a 1-D ResNet on 12-lead ECGs, data-parallel over MPI.",
-        subcommands: [])
+        subcommands: [TrainCommand.self, BenchCommand.self],
+        defaultSubcommand: TrainCommand.self)
 }

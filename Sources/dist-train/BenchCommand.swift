@@ -1,0 +1,119 @@
+import ArgumentParser
+import DistTensor
+import ECGNets
+import Foundation
+
+/// `dist-train bench`: training and inference throughput of a ResNet1D on random data, the numbers the
+/// README's performance table and the PyTorch comparison come from.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training and inference throughput on random input.",
+        discussion: """
+            Times forward + BCE-with-logits + backward + Adam steps after a warm-up step, then eval-mode \
+            forward passes, on random [batch, 12, length] input with 27 outputs. Compare with \
+            shared/bench/torch_resnet1d_bench.py run with the same --threads and batch size.
+            """)
+
+    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")).")
+    var model: ModelName = .resnet34
+
+    @Option(help: "Samples per step.")
+    var batchSize = 32
+
+    @Option(help: "Samples per lead (5000 = 10 s at 500 Hz).")
+    var length = 5000
+
+    @Option(help: "Timed steps (after one warm-up step).")
+    var steps = 3
+
+    @OptionGroup var threading: ThreadOptions
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1.") }
+        guard length >= 64 else { throw ValidationError("--length must be at least 64 samples.") }
+    }
+
+    func run() throws {
+        let threads = threading.apply()
+        let configuration = ResNet1DConfiguration(depth: model.depth)
+        let network = ResNet1D(configuration, seed: 0)
+        var random = RandomStream(seed: 0, 0xBE_4C)
+        let input = Tensor(shape: [batchSize, configuration.leads, length],
+                           values: (0..<(batchSize * configuration.leads * length)).map { _ in Float(random.nextNormal()) })
+        let targets = Tensor(shape: [batchSize, configuration.classes],
+                             values: (0..<(batchSize * configuration.classes)).map { _ in random.nextUniform() < 0.1 ? 1 : 0 })
+        let optimizer = Adam(parameterCount: network.parameters.parameterCount,
+                             settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
+        func trainingStep() {
+            let logits = network.forward(input, training: true, dropoutKey: UInt64(optimizer.stepCount))
+            let (_, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets)
+            network.parameters.zeroGradients()
+            network.backward(gradient)
+            optimizer.step(network.parameters)
+        }
+        trainingStep()
+        let trainSeconds = time { for _ in 0..<steps { trainingStep() } }
+        _ = network.forward(input, training: false)
+        let inferSeconds = time { for _ in 0..<steps { _ = network.forward(input, training: false) } }
+
+        let samples = Double(batchSize * steps)
+        let macs = Double(network.multiplyAccumulates(length: length))
+        let result = BenchResult(
+            model: model.name, parameters: network.parameters.parameterCount, batchSize: batchSize, length: length,
+            steps: steps, threads: threads,
+            trainSamplesPerSecond: samples / trainSeconds, inferSamplesPerSecond: samples / inferSeconds,
+            trainGFLOPS: samples * 6 * macs / trainSeconds / 1e9, inferGFLOPS: samples * 2 * macs / inferSeconds / 1e9,
+            stepMilliseconds: trainSeconds / Double(steps) * 1000, peakResidentMiB: peakResidentMiB())
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(result.text)
+        }
+    }
+
+    private func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// The process's peak resident set size (getrusage's ru_maxrss, KiB on Linux).
+    private func peakResidentMiB() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// What `bench` measured; the JSON form's field names.
+struct BenchResult: Codable {
+    let model: String
+    let parameters: Int
+    let batchSize: Int
+    let length: Int
+    let steps: Int
+    let threads: Int
+    let trainSamplesPerSecond: Double
+    let inferSamplesPerSecond: Double
+    /// Convolution and classifier FLOPs (2 per multiply-accumulate; training counts 3 passes).
+    let trainGFLOPS: Double
+    let inferGFLOPS: Double
+    let stepMilliseconds: Double
+    let peakResidentMiB: Double
+
+    var text: String {
+        """
+        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length), \(threads) threads, \(steps) steps
+        train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s)
+        infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s)
+        peak memory \(String(format: "%.0f", peakResidentMiB)) MiB
+        """
+    }
+}

@@ -1,0 +1,122 @@
+import DistTensor
+import Foundation
+import Testing
+
+/// The BLAS and multi-threaded paths against plain loops, on shapes that stress their edges: lengths that
+/// are not a multiple of the stride, one channel, batch one, and batches split over several im2col groups.
+@Suite struct FastPathTests {
+    typealias ConvShape = (batch: Int, inChannels: Int, outChannels: Int, length: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
+
+    @Test(arguments: [
+        (batch: 1, inChannels: 1, outChannels: 1, length: 17, kernel: 3, stride: 2, padding: 1, bias: false),
+        (batch: 1, inChannels: 1, outChannels: 5, length: 23, kernel: 15, stride: 2, padding: 7, bias: true),
+        (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
+        (batch: 2, inChannels: 6, outChannels: 7, length: 12, kernel: 1, stride: 2, padding: 0, bias: false),
+        (batch: 4, inChannels: 3, outChannels: 4, length: 8, kernel: 9, stride: 1, padding: 4, bias: false),
+        // Output length 7000 (> half of the 16,384 im2col columns per group): groups of two then one.
+        (batch: 3, inChannels: 2, outChannels: 3, length: 7000, kernel: 5, stride: 1, padding: 2, bias: true),
+        // Output length 10,000: one sample per group.
+        (batch: 2, inChannels: 1, outChannels: 2, length: 20_001, kernel: 3, stride: 2, padding: 0, bias: false),
+    ] as [ConvShape])
+    func convolutionMatchesPlainLoops(_ shape: ConvShape) {
+        var layout = ParameterLayout()
+        let conv = Conv1D(name: "conv", inChannels: shape.inChannels, outChannels: shape.outChannels, kernelSize: shape.kernel,
+                          stride: shape.stride, padding: shape.padding, bias: shape.bias, layout: &layout, workspace: Workspace())
+        let store = randomStore(layout, seed: 21)
+        let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 22)
+        let w = Array(UnsafeBufferPointer(start: store.value(conv.weight), count: conv.weight.count))
+        let b = conv.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
+        let y = conv.forward(x, store)
+        let expected = Conv1DReference.forward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
+                                               w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
+                                               stride: shape.stride, padding: shape.padding, b: b)
+        #expect(y.shape == [shape.batch, shape.outChannels, conv.outputLength(shape.length)])
+        expectClose(y.array, expected, "forward")
+        let dy = randomTensor(y.shape, seed: 23)
+        let dx = conv.backward(dy, store)
+        let reference = Conv1DReference.backward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
+                                                 w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
+                                                 stride: shape.stride, padding: shape.padding, dy: dy.array)
+        expectClose(dx.array, reference.dx, "dx")
+        expectClose(Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count)), reference.dw, "dw")
+        if let bias = conv.bias {
+            expectClose(Array(UnsafeBufferPointer(start: store.gradient(bias), count: bias.count)), reference.db, "db")
+        }
+    }
+
+    @Test func batchNormalisationMatchesPlainLoops() {
+        var layout = ParameterLayout()
+        let norm = BatchNorm1D(name: "bn", channels: 5, layout: &layout)
+        let store = randomStore(layout, seed: 24)
+        let (batch, channels, length) = (3, 5, 37)
+        let x = randomTensor([batch, channels, length], seed: 25)
+        let gamma = Array(UnsafeBufferPointer(start: store.value(norm.weight), count: channels))
+        let beta = Array(UnsafeBufferPointer(start: store.value(norm.bias), count: channels))
+        let y = norm.forward(x, store, training: true).array
+        let dy = randomTensor(x.shape, seed: 26)
+        let dx = norm.backward(dy, store).array
+        // Plain definition in Float64: x̂ = (x − μ)/√(σ² + ε), y = γx̂ + β,
+        // dx = γ/√(σ² + ε) · (dy − mean(dy) − x̂·mean(dy·x̂)).
+        let count = Double(batch * length)
+        var expectedY = [Float](repeating: 0, count: x.count)
+        var expectedDx = [Float](repeating: 0, count: x.count)
+        for c in 0..<channels {
+            let indices = (0..<batch).flatMap { n in (0..<length).map { (n * channels + c) * length + $0 } }
+            let mean = indices.reduce(0.0) { $0 + Double(x.base[$1]) } / count
+            let variance = indices.reduce(0.0) { $0 + pow(Double(x.base[$1]) - mean, 2) } / count
+            let inverseStd = 1 / (variance + 1e-5).squareRoot()
+            let xhat = indices.map { (Double(x.base[$0]) - mean) * inverseStd }
+            let meanDy = indices.reduce(0.0) { $0 + Double(dy.base[$1]) } / count
+            let meanDyXhat = zip(indices, xhat).reduce(0.0) { $0 + Double(dy.base[$1.0]) * $1.1 } / count
+            for (k, i) in indices.enumerated() {
+                expectedY[i] = Float(Double(gamma[c]) * xhat[k] + Double(beta[c]))
+                expectedDx[i] = Float(Double(gamma[c]) * inverseStd * (Double(dy.base[i]) - meanDy - xhat[k] * meanDyXhat))
+            }
+        }
+        expectClose(y, expectedY, "bn forward")
+        expectClose(dx, expectedDx, "bn dx")
+    }
+
+    @Test func linearMatchesPlainLoops() {
+        var layout = ParameterLayout()
+        let linear = Linear(name: "fc", inFeatures: 7, outFeatures: 3, layout: &layout)
+        let store = randomStore(layout, seed: 27)
+        let x = randomTensor([1, 7], seed: 28)
+        let y = linear.forward(x, store).array
+        let w = store.value(linear.weight), b = store.value(linear.bias)
+        let expected = (0..<3).map { o in Float((0..<7).reduce(Double(b[o])) { $0 + Double(w[o * 7 + $1]) * Double(x.base[$1]) }) }
+        expectClose(y, expected, "linear forward")
+    }
+
+    /// The threaded loops split work by whole channels or rows, so the result must not depend on the thread count.
+    @Test func threadCountDoesNotChangeResults() {
+        func run() -> [Float] {
+            var layout = ParameterLayout()
+            let workspace = Workspace()
+            let conv = Conv1D(name: "c", inChannels: 3, outChannels: 8, kernelSize: 7, stride: 2, padding: 3, layout: &layout, workspace: workspace)
+            let norm = BatchNorm1D(name: "b", channels: 8, layout: &layout)
+            let pool = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
+            let store = randomStore(layout, seed: 29)
+            let x = randomTensor([4, 3, 301], seed: 30)
+            let y = norm.forward(conv.forward(x, store), store, training: true)
+            ReLU.forward(inPlace: y)
+            let pooled = pool.forward(y)
+            let dx = conv.backward(norm.backward(pool.backward(pooled), store), store)
+            return pooled.array + dx.array + Array(store.gradients)
+        }
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 1
+        let single = run()
+        Parallel.threadCount = 3
+        #expect(run() == single)
+    }
+}
+
+/// `|a − b| ≤ 1e-5·max|b| + 1e-5·|b|`: Float32 sums against Float64 ones, a few ulps of the largest term.
+func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, "\(what): \(actual.count) vs \(expected.count) values", sourceLocation: sourceLocation)
+    let scale = expected.map(abs).max() ?? 0
+    let worst = zip(actual, expected).map { abs($0 - $1) - 1e-5 * abs($1) }.max() ?? 0
+    #expect(worst <= 1e-5 * scale, "\(what): differs by \(worst) at scale \(scale)", sourceLocation: sourceLocation)
+}
