@@ -6,9 +6,9 @@ import Foundation
 /// Per element: `ℓ = (1−y)·x + (1 + (w−1)·y)·softplus(−x)`, whose derivative is
 /// `(1−y) − (1 + (w−1)·y)·σ(−x)`; softplus is evaluated stably as `log1p(e^{−|x|}) + max(−x, 0)`.
 public enum BCEWithLogits {
-    /// The mean loss and `dL/dlogits` for `logits` and `targets` of shape `[N, C]`;
-    /// `positiveWeight`, when given, has `C` entries.
-    public static func lossAndGradient(logits: Tensor, targets: Tensor, positiveWeight: [Float]? = nil) -> (loss: Float, gradient: Tensor) {
+    /// The mean loss (summed in Float64 and returned unrounded) and `dL/dlogits` for `logits` and `targets`
+    /// of shape `[N, C]`; `positiveWeight`, when given, has `C` entries.
+    public static func lossAndGradient(logits: Tensor, targets: Tensor, positiveWeight: [Float]? = nil) -> (loss: Double, gradient: Tensor) {
         precondition(logits.shape == targets.shape && logits.shape.count == 2, "logits \(logits.shape) vs targets \(targets.shape)")
         let classes = logits.shape[1]
         precondition(positiveWeight == nil || positiveWeight!.count == classes, "pos_weight needs \(classes) entries")
@@ -25,6 +25,6 @@ public enum BCEWithLogits {
             let sigmoidNegX = 1 / (1 + exp(x))
             gradient.base[i] = Float(((1 - y) - logWeight * sigmoidNegX) * scale)
         }
-        return (Float(total * scale), gradient)
+        return (total * scale, gradient)
     }
 }

@@ -33,7 +33,7 @@ import Testing
         let logits = model.forward(reference.input, training: true)
         reference.expectMatch(logits.array, ["logits"], "logits")
         let (loss, dLogits) = BCEWithLogits.lossAndGradient(logits: logits, targets: reference.targets)
-        reference.expectMatch([loss], ["loss"], "loss")
+        reference.expectMatch([Float(loss)], ["loss"], "loss")
         model.parameters.zeroGradients()
         model.backward(dLogits)
         let gradients = reference.float32.named(["gradients"])
@@ -66,7 +66,7 @@ import Testing
         for _ in 0..<3 {
             let logits = model.forward(reference.input, training: true)
             let (loss, dLogits) = BCEWithLogits.lossAndGradient(logits: logits, targets: reference.targets)
-            losses.append(loss)
+            losses.append(Float(loss))
             model.parameters.zeroGradients()
             model.backward(dLogits)
             optimizer.step(model.parameters)

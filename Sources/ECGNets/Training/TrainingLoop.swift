@@ -33,9 +33,9 @@ public final class TrainingLoop {
         self.seed = seed
     }
 
-    /// Runs step number `optimizer.stepCount` on batch of the same number and returns its loss.
+    /// Runs step number `optimizer.stepCount` on the batch of the same number and returns its loss.
     @discardableResult
-    public func step() -> Float {
+    public func step() -> Double {
         let index = optimizer.stepCount
         let (signals, targets) = source.batch(index, size: batchSize)
         let logits = model.forward(signals, training: true, dropoutKey: RandomStream(seed: seed, 0xD0, UInt64(index)).state)
