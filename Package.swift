@@ -22,7 +22,7 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf",
                        providers: [.apt(["libnetcdf-dev"])]),
-        .target(name: "DistTensor", dependencies: ["CBLAS"],
+        .target(name: "DistTensor", dependencies: ["CBLAS", "CMPI"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "ECGNets", dependencies: ["DistTensor"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
@@ -32,5 +32,7 @@ let package = Package(
         ]),
         .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"]),
         .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"], exclude: ["Fixtures"]),
+        // Runs the built `dist-train` binary, under mpirun where the test says so.
+        .testTarget(name: "DistTrainTests", dependencies: ["dist-train"]),
     ]
 )

@@ -1,0 +1,150 @@
+import CMPI
+
+/// A failed MPI call: which function, its error code and MPI's own description.
+public struct MPIError: Error, CustomStringConvertible, Sendable {
+    public let function: String
+    public let code: Int32
+    public let message: String
+
+    public var description: String { "MPI error in \(function) (code \(code)): \(message)" }
+}
+
+/// The processes of one job and the collective operations data parallelism needs, over Open MPI's
+/// `MPI_COMM_WORLD`.
+///
+/// Every MPI return code is checked and turned into a thrown `MPIError` (the communicator uses
+/// `MPI_ERRORS_RETURN` instead of MPI's default abort). A program started without `mpirun` is a world
+/// of one (MPI's singleton initialisation) and runs the same code.
+public final class Communicator: @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+    /// Rank among the processes on this node, and how many there are (for threads per rank).
+    public let localRank: Int
+    public let localSize: Int
+    private let communicator: MPI_Comm
+
+    /// Initialises MPI once for the process (funnelled threading: only the main thread calls MPI) and
+    /// returns the world communicator.
+    public static func world() throws -> Communicator {
+        var initialised: Int32 = 0
+        try check(MPI_Initialized(&initialised), "MPI_Initialized")
+        if initialised == 0 {
+            var provided: Int32 = 0
+            try check(MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided), "MPI_Init_thread")
+        }
+        let world: MPI_Comm = cmpi_comm_world()
+        try check(MPI_Comm_set_errhandler(world, cmpi_errors_return()), "MPI_Comm_set_errhandler")
+        return try Communicator(world)
+    }
+
+    private init(_ communicator: MPI_Comm) throws {
+        self.communicator = communicator
+        var value: Int32 = 0
+        try Communicator.check(MPI_Comm_rank(communicator, &value), "MPI_Comm_rank")
+        rank = Int(value)
+        try Communicator.check(MPI_Comm_size(communicator, &value), "MPI_Comm_size")
+        size = Int(value)
+        var node: MPI_Comm? = cmpi_comm_null()
+        try Communicator.check(MPI_Comm_split_type(communicator, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node),
+                               "MPI_Comm_split_type")
+        defer { MPI_Comm_free(&node) }
+        try Communicator.check(MPI_Comm_rank(node, &value), "MPI_Comm_rank(node)")
+        localRank = Int(value)
+        try Communicator.check(MPI_Comm_size(node, &value), "MPI_Comm_size(node)")
+        localSize = Int(value)
+    }
+
+    /// Ends MPI for the process; call once, after the last collective.
+    public func finalize() throws {
+        var finalized: Int32 = 0
+        try Communicator.check(MPI_Finalized(&finalized), "MPI_Finalized")
+        if finalized == 0 { try Communicator.check(MPI_Finalize(), "MPI_Finalize") }
+    }
+
+    /// Aborts every process of the job with `code`: the way out when one rank cannot go on, so the
+    /// others do not wait forever in a collective.
+    public func abort(code: Int32) -> Never {
+        MPI_Abort(communicator, code)
+        fatalError("MPI_Abort returned")
+    }
+
+    /// Sums `buffer` over all ranks, in place; every rank gets the total.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try Communicator.check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(), communicator),
+                               "MPI_Allreduce")
+    }
+
+    /// Sums `buffer` over all ranks, in place (Float64).
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try Communicator.check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_double(), cmpi_sum(), communicator),
+                               "MPI_Allreduce")
+    }
+
+    /// The largest `value` over all ranks: how ranks agree on a flag (stop, skip) at a step boundary.
+    public func allReduceMax(_ value: Int64) throws -> Int64 {
+        var result = value
+        try Communicator.check(MPI_Allreduce(cmpi_in_place(), &result, 1, cmpi_int64(), cmpi_max(), communicator), "MPI_Allreduce(max)")
+        return result
+    }
+
+    /// A started non-blocking sum; `wait` completes it. The buffer must stay untouched until then.
+    public struct PendingReduction: ~Copyable {
+        fileprivate var request: MPI_Request?
+    }
+
+    /// Starts summing `buffer` over all ranks in place and returns at once, so communication runs
+    /// while the caller computes.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        var request: MPI_Request? = cmpi_request_null()
+        try Communicator.check(MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
+                                              communicator, &request), "MPI_Iallreduce")
+        return PendingReduction(request: request)
+    }
+
+    /// Blocks until a started reduction has finished.
+    public func wait(_ pending: consuming PendingReduction) throws {
+        var request = pending.request
+        try Communicator.check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+    }
+
+    /// Copies `buffer` from `root` to every rank.
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int = 0) throws {
+        try Communicator.check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_float(), Int32(root), communicator), "MPI_Bcast")
+    }
+
+    /// Copies raw bytes from `root` to every rank (configuration, RNG states).
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int = 0) throws {
+        try Communicator.check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_uint8(), Int32(root), communicator), "MPI_Bcast")
+    }
+
+    /// Gathers every rank's `values` (counts may differ) at `root`, in rank order; other ranks get `[]`.
+    public func gather(_ values: [Float], root: Int = 0) throws -> [Float] {
+        var counts = [Int32](repeating: 0, count: size)
+        var count = Int32(values.count)
+        try Communicator.check(MPI_Gather(&count, 1, cmpi_int32(), &counts, 1, cmpi_int32(), Int32(root), communicator), "MPI_Gather")
+        var offsets = [Int32](repeating: 0, count: size)
+        for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + counts[r - 1] }
+        var result = [Float](repeating: 0, count: rank == root ? Int(counts.reduce(0, +)) : 0)
+        try values.withUnsafeBufferPointer { send in
+            try result.withUnsafeMutableBufferPointer { receive in
+                try Communicator.check(MPI_Gatherv(send.baseAddress, count, cmpi_float(), receive.baseAddress, &counts, &offsets,
+                                                   cmpi_float(), Int32(root), communicator), "MPI_Gatherv")
+            }
+        }
+        return result
+    }
+
+    /// Waits until every rank has called it.
+    public func barrier() throws {
+        try Communicator.check(MPI_Barrier(communicator), "MPI_Barrier")
+    }
+
+    private static func check(_ code: Int32, _ function: String) throws {
+        guard code != 0 else { return }
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
+        var length: Int32 = 0
+        MPI_Error_string(code, &buffer, &length)
+        let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+        throw MPIError(function: function, code: code, message: String(decoding: bytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import DistTensor
+import Foundation
+
+/// `dist-train check-mpi`: verifies the collectives training relies on and times an all-reduce, so a
+/// cluster's MPI setup can be checked before a long job is queued.
+struct CheckMPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-mpi",
+        abstract: "Check MPI collectives and time an all-reduce (run it under mpirun or srun).",
+        discussion: """
+            Every rank checks all-reduce (blocking and non-blocking), broadcast, gather and the max-reduction \
+            used for shared decisions against values it can compute itself, then rank 0 prints the mean time \
+            of an all-reduce of --floats values (default: the 16.6 M gradients of ResNet34). Exits non-zero, \
+            naming the rank, if any check fails.
+            """)
+
+    @Option(help: "Floats in the timed all-reduce.")
+    var floats = 16_614_811
+
+    @Option(help: "Timed repetitions.")
+    var repetitions = 5
+
+    func validate() throws {
+        guard floats >= 1 else { throw ValidationError("--floats must be at least 1.") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1.") }
+    }
+
+    func run() throws {
+        let world = try Communicator.world()
+        do {
+            try checkCollectives(world)
+            let milliseconds = try timeAllReduce(world)
+            if world.rank == 0 {
+                print("check-mpi: \(world.size) ranks (\(world.localSize) on this node): all-reduce, broadcast, gather, max: ok")
+                print("check-mpi: all-reduce of \(floats) floats: \(String(format: "%.1f", milliseconds)) ms "
+                      + "(\(String(format: "%.2f", Double(floats * 4) / milliseconds / 1e6)) GB/s algorithm bandwidth)")
+            }
+            try world.finalize()
+        } catch {
+            FileHandle.standardError.write(Data("check-mpi: rank \(world.rank): \(error)\n".utf8))
+            world.abort(code: 1)
+        }
+    }
+
+    private func checkCollectives(_ world: Communicator) throws {
+        let (rank, size) = (world.rank, world.size)
+        var values = (0..<1000).map { Float(rank + 1) * Float($0 % 7) }
+        try values.withUnsafeMutableBufferPointer { try world.allReduceSum($0) }
+        let ranksSum = Float(size * (size + 1) / 2)
+        try expect(values == (0..<1000).map { ranksSum * Float($0 % 7) }, "all-reduce sum", world)
+
+        var pending = (0..<257).map { Float(rank) + Float($0) }
+        try pending.withUnsafeMutableBufferPointer { buffer in
+            let reduction = try world.startAllReduceSum(buffer)
+            try world.wait(reduction)
+        }
+        try expect(pending == (0..<257).map { Float(size * (size - 1) / 2) + Float(size * $0) }, "non-blocking all-reduce", world)
+
+        var broadcast = rank == 0 ? (0..<100).map { Float($0) * 0.5 } : [Float](repeating: -1, count: 100)
+        try broadcast.withUnsafeMutableBufferPointer { try world.broadcast($0) }
+        try expect(broadcast == (0..<100).map { Float($0) * 0.5 }, "broadcast", world)
+
+        let gathered = try world.gather([Float](repeating: Float(rank), count: rank + 1))
+        let expected = rank == 0 ? (0..<size).flatMap { [Float](repeating: Float($0), count: $0 + 1) } : []
+        try expect(gathered == expected, "gather", world)
+
+        try expect(try world.allReduceMax(Int64(rank == size - 1 ? 7 : 0)) == 7, "max-reduction", world)
+    }
+
+    private func timeAllReduce(_ world: Communicator) throws -> Double {
+        var buffer = [Float](repeating: 1, count: floats)
+        return try buffer.withUnsafeMutableBufferPointer { buffer in
+            try world.allReduceSum(buffer)
+            try world.barrier()
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<repetitions { try world.allReduceSum(buffer) }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(repetitions)
+        }
+    }
+
+    private func expect(_ condition: Bool, _ what: String, _ world: Communicator) throws {
+        guard condition else { throw CheckFailure(what: what) }
+    }
+}
+
+/// A collective whose result was not what every rank can compute for itself.
+struct CheckFailure: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "\(what) returned wrong values" }
+}
