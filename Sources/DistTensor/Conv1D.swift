@@ -1,8 +1,9 @@
 /// 1-D convolution, `y[n, o, t] = b[o] + Σ_{i,k} w[o, i, k] · x[n, i, t·stride + k − padding]`,
 /// with weights `[out, in, kernel]` as PyTorch's `Conv1d`.
 ///
-/// The fast path lowers a group of samples to one im2col matrix `[in·kernel, group·outLength]`
-/// and makes one GEMM of it, so the short late stages still give OpenBLAS wide matrices.
+/// The fast path splits the batch over `Parallel.threadCount` workers; each lowers groups of its
+/// samples to an im2col matrix `[in·kernel, group·outLength]` and makes one single-threaded GEMM of
+/// it, so the short late stages still give OpenBLAS wide matrices and no thread waits on another.
 /// `Conv1DReference` below is the plain-loop definition it is tested against.
 public final class Conv1D {
     public let inChannels: Int
@@ -22,6 +23,9 @@ public final class Conv1D {
 
     /// Columns of the im2col matrix per GEMM; bounds scratch memory and keeps GEMMs wide.
     static let columnsPerGroup = 16_384
+    /// Workspace slots per worker: columns, GEMM product or gathered gradient, column gradient,
+    /// weight-gradient partial.
+    private static let slotsPerWorker = 4
 
     public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = false, layout: inout ParameterLayout, workspace: Workspace) {
@@ -59,19 +63,26 @@ public final class Conv1D {
         input = x
         let y = output.tensor([batch, outChannels, outLength])
         let rows = inChannels * kernelSize
-        let group = groupSize(batch: batch, outLength: outLength)
-        let columns = workspace.scratch(0, count: rows * group * outLength)
-        let product = workspace.scratch(1, count: outChannels * group * outLength)
-        let w = store.value(weight)
-        var first = 0
-        while first < batch {
-            let count = Swift.min(group, batch - first)
-            let width = count * outLength
-            im2col(x.base, first: first, count: count, length: length, outLength: outLength, into: columns)
-            BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: rows,
-                      a: w, lda: rows, b: columns, ldb: width, beta: 0, c: product, ldc: width)
-            scatter(product, into: y.base, first: first, count: count, outLength: outLength)
-            first += count
+        let workers = Parallel.workerCount(for: batch)
+        let group = groupSize(batch: (batch + workers - 1) / workers, outLength: outLength)
+        let scratch = UncheckedSendable((0..<workers).map { worker in
+            (columns: workspace.scratch(worker * Conv1D.slotsPerWorker, count: rows * group * outLength),
+             product: workspace.scratch(worker * Conv1D.slotsPerWorker + 1, count: outChannels * group * outLength))
+        })
+        let shared = UncheckedSendable((x.base, y.base, store.value(weight)))
+        Parallel.forEachWorker(batch, workers: workers) { worker, samples in
+            let (x, y, w) = shared.value
+            let (columns, product) = scratch.value[worker]
+            var first = samples.lowerBound
+            while first < samples.upperBound {
+                let count = Swift.min(group, samples.upperBound - first)
+                let width = count * outLength
+                im2col(x, first: first, count: count, length: length, outLength: outLength, into: columns)
+                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: rows,
+                          a: w, lda: rows, b: columns, ldb: width, beta: 0, c: product, ldc: width)
+                scatter(product, into: y, first: first, count: count, outLength: outLength)
+                first += count
+            }
         }
         if let bias {
             let b = store.value(bias)
@@ -94,28 +105,47 @@ public final class Conv1D {
         let outLength = outputLength(length)
         precondition(dy.shape == [batch, outChannels, outLength], "Conv1D gradient shape \(dy.shape)")
         let rows = inChannels * kernelSize
-        let group = groupSize(batch: batch, outLength: outLength)
-        let columns = workspace.scratch(0, count: rows * group * outLength)
-        let gathered = workspace.scratch(1, count: outChannels * group * outLength)
-        let columnGradient = workspace.scratch(2, count: computesInputGradient ? rows * group * outLength : 0)
-        let w = store.value(weight)
-        let dw = store.gradient(weight)
+        let workers = Parallel.workerCount(for: batch)
+        let group = groupSize(batch: (batch + workers - 1) / workers, outLength: outLength)
         let dx = inputGradient.tensor(computesInputGradient ? x.shape : [0])
-        if computesInputGradient { dx.base.update(repeating: 0, count: dx.count) }
-        var first = 0
-        while first < batch {
-            let count = Swift.min(group, batch - first)
-            let width = count * outLength
-            gather(dy.base, first: first, count: count, outLength: outLength, into: gathered)
-            im2col(x.base, first: first, count: count, length: length, outLength: outLength, into: columns)
-            BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: width,
-                      a: gathered, lda: width, b: columns, ldb: width, beta: 1, c: dw, ldc: rows)
-            if computesInputGradient {
-                BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: width, k: outChannels,
-                          a: w, lda: rows, b: gathered, ldb: width, beta: 0, c: columnGradient, ldc: width)
-                col2im(columnGradient, into: dx.base, first: first, count: count, length: length, outLength: outLength)
+        let withInputGradient = computesInputGradient
+        let weightCount = weight.count
+        // Worker 0 accumulates into the gradient itself; the others into partials added at the end.
+        let scratch = UncheckedSendable((0..<workers).map { worker in
+            let slot = worker * Conv1D.slotsPerWorker
+            return (columns: workspace.scratch(slot, count: rows * group * outLength),
+                    gathered: workspace.scratch(slot + 1, count: outChannels * group * outLength),
+                    columnGradient: workspace.scratch(slot + 2, count: withInputGradient ? rows * group * outLength : 0),
+                    weightGradient: worker == 0 ? store.gradient(weight) : workspace.scratch(slot + 3, count: weightCount))
+        })
+        let shared = UncheckedSendable((x.base, dy.base, dx.base, store.value(weight)))
+        Parallel.forEachWorker(batch, workers: workers) { worker, samples in
+            let (x, dy, dx, w) = shared.value
+            let (columns, gathered, columnGradient, dw) = scratch.value[worker]
+            if worker > 0 { dw.update(repeating: 0, count: weightCount) }
+            if withInputGradient {
+                (dx + samples.lowerBound * inChannels * length).update(repeating: 0, count: samples.count * inChannels * length)
             }
-            first += count
+            var first = samples.lowerBound
+            while first < samples.upperBound {
+                let count = Swift.min(group, samples.upperBound - first)
+                let width = count * outLength
+                gather(dy, first: first, count: count, outLength: outLength, into: gathered)
+                im2col(x, first: first, count: count, length: length, outLength: outLength, into: columns)
+                BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: width,
+                          a: gathered, lda: width, b: columns, ldb: width, beta: 1, c: dw, ldc: rows)
+                if withInputGradient {
+                    BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: width, k: outChannels,
+                              a: w, lda: rows, b: gathered, ldb: width, beta: 0, c: columnGradient, ldc: width)
+                    col2im(columnGradient, into: dx, first: first, count: count, length: length, outLength: outLength)
+                }
+                first += count
+            }
+        }
+        let dw = store.gradient(weight)
+        for worker in 1..<Swift.max(workers, 1) {
+            let partial = scratch.value[worker].weightGradient
+            for i in 0..<weightCount { dw[i] += partial[i] }
         }
         if let bias {
             let db = store.gradient(bias)
@@ -148,26 +178,20 @@ public final class Conv1D {
     private func im2col(_ x: UnsafeMutablePointer<Float>, first: Int, count: Int, length: Int, outLength: Int,
                         into columns: UnsafeMutablePointer<Float>) {
         let width = count * outLength
-        let (inChannels, kernelSize, stride, padding) = (self.inChannels, self.kernelSize, self.stride, self.padding)
-        let ranges = (0..<kernelSize).map { validRange(tap: $0, length: length, outLength: outLength) }
-        let shared = UncheckedSendable((x, columns))
-        Parallel.forEachChunk(inChannels * kernelSize, grain: 4) { rowsRange in
-            let (x, columns) = shared.value
-            for row in rowsRange {
-                let (i, k) = row.quotientAndRemainder(dividingBy: kernelSize)
-                let valid = ranges[k]
-                for g in 0..<count {
-                    let destination = columns + row * width + g * outLength
-                    let source = x + ((first + g) * inChannels + i) * length + (k - padding)
-                    if valid.lowerBound > 0 { destination.update(repeating: 0, count: valid.lowerBound) }
-                    if stride == 1 {
-                        (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
-                    } else {
-                        for t in valid { destination[t] = source[t * stride] }
-                    }
-                    if valid.upperBound < outLength {
-                        (destination + valid.upperBound).update(repeating: 0, count: outLength - valid.upperBound)
-                    }
+        for row in 0..<(inChannels * kernelSize) {
+            let (i, k) = row.quotientAndRemainder(dividingBy: kernelSize)
+            let valid = validRange(tap: k, length: length, outLength: outLength)
+            for g in 0..<count {
+                let destination = columns + row * width + g * outLength
+                let source = x + ((first + g) * inChannels + i) * length + (k - padding)
+                if valid.lowerBound > 0 { destination.update(repeating: 0, count: valid.lowerBound) }
+                if stride == 1 {
+                    (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+                } else {
+                    for t in valid { destination[t] = source[t * stride] }
+                }
+                if valid.upperBound < outLength {
+                    (destination + valid.upperBound).update(repeating: 0, count: outLength - valid.upperBound)
                 }
             }
         }
@@ -177,23 +201,17 @@ public final class Conv1D {
     private func col2im(_ columns: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>, first: Int,
                         count: Int, length: Int, outLength: Int) {
         let width = count * outLength
-        let (inChannels, kernelSize, stride, padding) = (self.inChannels, self.kernelSize, self.stride, self.padding)
-        let ranges = (0..<kernelSize).map { validRange(tap: $0, length: length, outLength: outLength) }
-        let shared = UncheckedSendable((dx, columns))
-        // Chunks by input channel so no two threads add into the same row of dx.
-        Parallel.forEachChunk(inChannels) { channels in
-            let (dx, columns) = shared.value
-            for i in channels {
-                for g in 0..<count {
-                    let target = dx + ((first + g) * inChannels + i) * length
-                    for k in 0..<kernelSize {
-                        let source = columns + (i * kernelSize + k) * width + g * outLength
-                        let shifted = target + (k - padding)
-                        if stride == 1 {
-                            for t in ranges[k] { shifted[t] += source[t] }
-                        } else {
-                            for t in ranges[k] { shifted[t * stride] += source[t] }
-                        }
+        for i in 0..<inChannels {
+            for g in 0..<count {
+                let target = dx + ((first + g) * inChannels + i) * length
+                for k in 0..<kernelSize {
+                    let valid = validRange(tap: k, length: length, outLength: outLength)
+                    let source = columns + (i * kernelSize + k) * width + g * outLength
+                    let shifted = target + (k - padding)
+                    if stride == 1 {
+                        for t in valid { shifted[t] += source[t] }
+                    } else {
+                        for t in valid { shifted[t * stride] += source[t] }
                     }
                 }
             }

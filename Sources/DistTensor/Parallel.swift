@@ -1,11 +1,20 @@
 import Dispatch
 
 /// Splits `0..<count` into at most `Parallel.threadCount` contiguous chunks and runs `body`
-/// on each concurrently; used for the memory-bound loops (BatchNorm, im2col) that BLAS
-/// does not cover.
+/// on each concurrently.
+///
+/// DistTensor owns all of a process's threads: convolutions split the batch over them and call
+/// single-threaded GEMMs, and the memory-bound loops (BatchNorm, ReLU, optimizers) split their rows.
+/// OpenBLAS stays at one thread, because its idle workers spin and would compete with these.
 public enum Parallel {
-    /// Threads for DistTensor's own loops; set together with `BLAS.threadCount`.
-    nonisolated(unsafe) public static var threadCount = 1
+    /// Threads for DistTensor's loops (set by `configure(threads:)`).
+    nonisolated(unsafe) public private(set) static var threadCount = 1
+
+    /// Uses `threads` threads for DistTensor's loops and one for each BLAS call.
+    public static func configure(threads: Int) {
+        threadCount = Swift.max(1, threads)
+        BLAS.threadCount = 1
+    }
 
     /// Runs `body(range)` over disjoint ranges covering `0..<count`. Work below `grain`
     /// items stays on the calling thread.
@@ -19,11 +28,30 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                shared.value(start..<end)
+                shared.value((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
             }
         }
+    }
+
+    /// Runs `body(worker, range)` for `workers` disjoint contiguous ranges covering `0..<count`
+    /// (`workers` from `workerCount(for:)`), so each worker can use scratch memory of its own.
+    @inline(__always)
+    public static func forEachWorker(_ count: Int, workers: Int, _ body: (Int, Range<Int>) -> Void) {
+        if workers <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                shared.value(worker, (count * worker / workers)..<(count * (worker + 1) / workers))
+            }
+        }
+    }
+
+    /// How many workers `forEachWorker` should use for `count` items.
+    public static func workerCount(for count: Int) -> Int {
+        Swift.max(1, Swift.min(threadCount, count))
     }
 }
 

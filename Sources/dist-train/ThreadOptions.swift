@@ -4,7 +4,7 @@ import Foundation
 
 /// `--threads`: how many threads OpenBLAS and DistTensor's own loops use in this process.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for BLAS and tensor loops in this process (default: the cores available to it).")
+    @Option(help: "Threads for this process's tensor work (default: the cores available to it).")
     var threads: Int?
 
     func validate() throws {
@@ -17,8 +17,7 @@ struct ThreadOptions: ParsableArguments {
     @discardableResult
     func apply() -> Int {
         let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        BLAS.threadCount = count
-        Parallel.threadCount = count
+        Parallel.configure(threads: count)
         return count
     }
 }
