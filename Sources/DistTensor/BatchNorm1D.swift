@@ -16,6 +16,9 @@ public final class BatchNorm1D {
     private var mean: [Float]
     private var inverseStd: [Float]
     private var variance: [Double]
+    /// The affine map of the last forward, `y = scale·x + shift` per channel.
+    private var scale: [Float]
+    private var shift: [Float]
     private var statisticsCount = 0
     private var output = ReusableStorage()
     private var inputGradient = ReusableStorage()
@@ -31,6 +34,8 @@ public final class BatchNorm1D {
         mean = [Float](repeating: 0, count: channels)
         inverseStd = [Float](repeating: 1, count: channels)
         variance = [Double](repeating: 1, count: channels)
+        scale = [Float](repeating: 1, count: channels)
+        shift = [Float](repeating: 0, count: channels)
     }
 
     /// Normalises `x`; in training also updates the running statistics and keeps `x` for `backward`.
@@ -48,26 +53,33 @@ public final class BatchNorm1D {
             for c in 0..<channels {
                 runMean[c] = (1 - momentum) * runMean[c] + momentum * mean[c]
                 runVar[c] = (1 - momentum) * runVar[c] + momentum * Float(variance[c] * unbiased)
+                scale[c] = gamma[c] * inverseStd[c]
+                shift[c] = beta[c] - mean[c] * scale[c]
             }
         } else {
-            for c in 0..<channels {
-                mean[c] = runMean[c]
-                inverseStd[c] = 1 / (runVar[c] + epsilon).squareRoot()
-            }
+            let epilogue = evaluationEpilogue(store, rectify: false)
+            (scale, shift) = (epilogue.scale, epilogue.shift)
         }
-        let (channels, mean, inverseStd) = (self.channels, self.mean, self.inverseStd)
+        let (channels, scale, shift) = (self.channels, self.scale, self.shift)
         let shared = UncheckedSendable((x.base, y.base))
         Parallel.forEachChunk(batch * channels, grain: 4) { rows in
             let (x, y) = shared.value
             for row in rows {
                 let c = row % channels
-                let scale = gamma[c] * inverseStd[c]
-                let shift = beta[c] - mean[c] * scale
                 let (source, target) = (x + row * length, y + row * length)
-                for t in 0..<length { target[t] = source[t] * scale + shift }
+                for t in 0..<length { target[t] = source[t] * scale[c] + shift[c] }
             }
         }
         return y
+    }
+
+    /// Evaluation-mode normalisation as a per-channel affine map `γ(x − μ_run)/√(σ²_run + ε) + β`, for a
+    /// convolution to apply while it writes (`rectify` adds the ReLU that follows).
+    public func evaluationEpilogue(_ store: ParameterStore, rectify: Bool) -> ChannelEpilogue {
+        let (gamma, beta) = (store.value(weight), store.value(bias))
+        let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
+        let scale = (0..<channels).map { gamma[$0] / (runVar[$0] + epsilon).squareRoot() }
+        return ChannelEpilogue(scale: scale, shift: (0..<channels).map { beta[$0] - runMean[$0] * scale[$0] }, rectify: rectify)
     }
 
     /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward.

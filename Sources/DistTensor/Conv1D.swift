@@ -22,7 +22,7 @@ public final class Conv1D {
     private var inputGradient = ReusableStorage()
 
     /// Columns of the im2col matrix per GEMM; bounds scratch memory and keeps GEMMs wide.
-    static let columnsPerGroup = 16_384
+    static let columnsPerGroup = 8_192
     /// Workspace slots per worker: columns, GEMM product or gathered gradient, column gradient,
     /// weight-gradient partial.
     private static let slotsPerWorker = 4
@@ -54,8 +54,9 @@ public final class Conv1D {
         outChannels * inChannels * kernelSize * outputLength(length)
     }
 
-    /// `y = conv(x)`; keeps `x` for `backward`.
-    public func forward(_ x: Tensor, _ store: ParameterStore) -> Tensor {
+    /// `y = conv(x)`, then `epilogue` (if given) on each output channel as it is written; keeps `x` for
+    /// `backward`.
+    public func forward(_ x: Tensor, _ store: ParameterStore, epilogue: ChannelEpilogue? = nil) -> Tensor {
         precondition(x.shape.count == 3 && x.shape[1] == inChannels, "Conv1D expects [N, \(inChannels), L], got \(x.shape)")
         let (batch, length) = (x.shape[0], x.shape[2])
         let outLength = outputLength(length)
@@ -69,6 +70,7 @@ public final class Conv1D {
             (columns: workspace.scratch(worker * Conv1D.slotsPerWorker, count: rows * group * outLength),
              product: workspace.scratch(worker * Conv1D.slotsPerWorker + 1, count: outChannels * group * outLength))
         })
+        let bias = self.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
         let shared = UncheckedSendable((x.base, y.base, store.value(weight)))
         Parallel.forEachWorker(batch, workers: workers) { worker, samples in
             let (x, y, w) = shared.value
@@ -80,18 +82,8 @@ public final class Conv1D {
                 im2col(x, first: first, count: count, length: length, outLength: outLength, into: columns)
                 BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: rows,
                           a: w, lda: rows, b: columns, ldb: width, beta: 0, c: product, ldc: width)
-                scatter(product, into: y, first: first, count: count, outLength: outLength)
+                scatter(product, into: y, first: first, count: count, outLength: outLength, bias: bias, epilogue: epilogue)
                 first += count
-            }
-        }
-        if let bias {
-            let b = store.value(bias)
-            for n in 0..<batch {
-                for o in 0..<outChannels {
-                    let row = y.base + (n * outChannels + o) * outLength
-                    let value = b[o]
-                    for t in 0..<outLength { row[t] += value }
-                }
             }
         }
         return y
@@ -218,14 +210,28 @@ public final class Conv1D {
         }
     }
 
-    /// Copies the GEMM result `[out, group·outLength]` into `y[first + g, out, outLength]`.
+    /// Copies the GEMM result `[out, group·outLength]` into `y[first + g, out, outLength]`, adding the bias
+    /// and applying the epilogue on the way.
     private func scatter(_ product: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, first: Int,
-                         count: Int, outLength: Int) {
+                         count: Int, outLength: Int, bias: [Float]?, epilogue: ChannelEpilogue?) {
         let width = count * outLength
         for g in 0..<count {
             for o in 0..<outChannels {
-                (y + ((first + g) * outChannels + o) * outLength)
-                    .update(from: product + o * width + g * outLength, count: outLength)
+                let target = y + ((first + g) * outChannels + o) * outLength
+                let source = product + o * width + g * outLength
+                let offset = bias?[o] ?? 0
+                if let epilogue {
+                    let (scale, shift) = (epilogue.scale[o], epilogue.shift[o] + epilogue.scale[o] * offset)
+                    if epilogue.rectify {
+                        for t in 0..<outLength { target[t] = Swift.max(source[t] * scale + shift, 0) }
+                    } else {
+                        for t in 0..<outLength { target[t] = source[t] * scale + shift }
+                    }
+                } else if bias != nil {
+                    for t in 0..<outLength { target[t] = source[t] + offset }
+                } else {
+                    target.update(from: source, count: outLength)
+                }
             }
         }
     }
@@ -240,6 +246,21 @@ public final class Conv1D {
                     .update(from: dy + ((first + g) * outChannels + o) * outLength, count: outLength)
             }
         }
+    }
+}
+
+/// A per-output-channel `y = scale·y + shift`, optionally followed by ReLU, that a convolution applies while
+/// it writes its output: how an evaluation-mode BatchNorm (and the ReLU after it) costs no extra pass.
+public struct ChannelEpilogue {
+    public let scale: [Float]
+    public let shift: [Float]
+    public let rectify: Bool
+
+    public init(scale: [Float], shift: [Float], rectify: Bool) {
+        precondition(scale.count == shift.count, "epilogue scale and shift differ in length")
+        self.scale = scale
+        self.shift = shift
+        self.rectify = rectify
     }
 }
 

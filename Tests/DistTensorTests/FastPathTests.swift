@@ -77,6 +77,24 @@ import Testing
         expectClose(dx, expectedDx, "bn dx")
     }
 
+    /// The evaluation epilogue (BatchNorm and ReLU applied as the convolution writes) against the three
+    /// layers run one after another.
+    @Test(arguments: [true, false])
+    func fusedEvaluationMatchesSeparateLayers(rectify: Bool) {
+        var layout = ParameterLayout()
+        let conv = Conv1D(name: "c", inChannels: 3, outChannels: 4, kernelSize: 5, stride: 2, padding: 2, bias: true,
+                          layout: &layout, workspace: Workspace())
+        let norm = BatchNorm1D(name: "b", channels: 4, layout: &layout)
+        let store = randomStore(layout, seed: 31)
+        for i in 0..<store.buffers.count { store.buffers[i] = abs(store.buffers[i]) + 0.1 }
+        let x = randomTensor([3, 3, 29], seed: 32)
+        let separate = norm.forward(conv.forward(x, store), store, training: false)
+        if rectify { ReLU.forward(inPlace: separate) }
+        let expected = separate.array
+        let fused = conv.forward(x, store, epilogue: norm.evaluationEpilogue(store, rectify: rectify)).array
+        expectClose(fused, expected, "fused conv + BN\(rectify ? " + ReLU" : "")")
+    }
+
     @Test func linearMatchesPlainLoops() {
         var layout = ParameterLayout()
         let linear = Linear(name: "fc", inFeatures: 7, outFeatures: 3, layout: &layout)

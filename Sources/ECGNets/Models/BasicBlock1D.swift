@@ -35,14 +35,24 @@ final class BasicBlock1D {
     }
 
     func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, dropoutKey: UInt64) -> Tensor {
-        let h = norm1.forward(conv1.forward(x, store), store, training: training)
+        guard training else { return evaluate(x, store) }
+        let h = norm1.forward(conv1.forward(x, store), store, training: true)
         ReLU.forward(inPlace: h)
         hidden = h
-        let y = norm2.forward(conv2.forward(dropout.forward(h, training: training, key: dropoutKey), store), store, training: training)
-        let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: training) } ?? x
-        add(shortcut, into: y)
-        ReLU.forward(inPlace: y)
+        let y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
+        let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: true) } ?? x
+        addAndRectify(shortcut, into: y)
         output = y
+        return y
+    }
+
+    /// The evaluation forward: each BatchNorm (and the ReLU after the first) is applied by its convolution
+    /// as it writes, so the block makes no separate normalisation passes.
+    private func evaluate(_ x: Tensor, _ store: ParameterStore) -> Tensor {
+        let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true))
+        let y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
+        let shortcut = downsample.map { $0.conv.forward(x, store, epilogue: $0.norm.evaluationEpilogue(store, rectify: false)) } ?? x
+        addAndRectify(shortcut, into: y)
         return y
     }
 
@@ -58,6 +68,16 @@ final class BasicBlock1D {
         return dx
     }
 
+    /// `target ← max(target + source, 0)`: the residual sum and the block's final ReLU in one pass.
+    private func addAndRectify(_ source: Tensor, into target: Tensor) {
+        precondition(source.shape == target.shape, "residual shapes \(source.shape) and \(target.shape)")
+        let shared = UncheckedPair(source.base, target.base)
+        Parallel.forEachChunk(target.count, grain: 65_536) { range in
+            for i in range { shared.second[i] = max(shared.second[i] + shared.first[i], 0) }
+        }
+    }
+
+    /// `target ← target + source`: the two gradient paths meeting at the block's input.
     private func add(_ source: Tensor, into target: Tensor) {
         precondition(source.shape == target.shape, "residual shapes \(source.shape) and \(target.shape)")
         let shared = UncheckedPair(source.base, target.base)

@@ -51,9 +51,14 @@ public final class ResNet1D {
     public func forward(_ x: Tensor, training: Bool, dropoutKey: UInt64 = 0) -> Tensor {
         precondition(x.shape.count == 3 && x.shape[1] == configuration.leads,
                      "ResNet1D expects [N, \(configuration.leads), L], got \(x.shape)")
-        let stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: training)
-        ReLU.forward(inPlace: stem)
-        stemOutput = stem
+        let stem: Tensor
+        if training {
+            stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: true)
+            ReLU.forward(inPlace: stem)
+            stemOutput = stem
+        } else {
+            stem = stemConv.forward(x, parameters, epilogue: stemNorm.evaluationEpilogue(parameters, rectify: true))
+        }
         var h = stemPool.forward(stem)
         for (index, block) in blocks.enumerated() {
             h = block.forward(h, parameters, training: training,
