@@ -20,7 +20,8 @@ public struct ScoringClasses: Sendable {
         splitsEquivalentColumns: false)
 
     /// The 2021 Challenge metric: weights.csv of 2021, whose header already lists equivalent codes as `a|b`
-    /// (26 classes; CLBBB|LBBB is merged there, and BBB and PRWP are scored).
+    /// (26 classes; CLBBB|LBBB is merged there, and BBB and PRWP are scored), so the 2020 pairs change
+    /// nothing here.
     public static let challenge2021 = ScoringClasses(
         year: 2021, table: ChallengeTables.weights2021, equivalentCodes: ChallengeTables.equivalentCodes2020,
         splitsEquivalentColumns: true)
