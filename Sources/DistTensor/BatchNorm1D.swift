@@ -11,6 +11,9 @@ public final class BatchNorm1D {
     public let bias: ParameterSlot
     public let runningMean: ParameterSlot
     public let runningVariance: ParameterSlot
+    /// When set, training statistics and their gradients are summed over the group's ranks (sync BN), so
+    /// the result does not depend on how the batch is split.
+    public var synchronization: ProcessGroup?
 
     private var input: Tensor?
     private var mean: [Float]
@@ -112,6 +115,7 @@ public final class BatchNorm1D {
                     sums[channels + c] = sumDyXhat * Double(inverseStd[c])
                 }
             }
+            synchronize(sums)
         }
         let (dGamma, dBeta, gamma) = (store.gradient(weight), store.gradient(bias), store.value(weight))
         for c in 0..<channels {
@@ -138,13 +142,13 @@ public final class BatchNorm1D {
         return dx
     }
 
-    /// Sets `mean`, `variance`, `inverseStd` and `statisticsCount` from the batch (two passes,
-    /// Float64 sums across rows).
+    /// Sets `mean`, `variance`, `inverseStd` and `statisticsCount` from the batch: a pass for the
+    /// mean, then one for squared deviations from it (Float64 across rows), each summed over the
+    /// synchronisation group when there is one.
     private func computeBatchStatistics(_ x: Tensor, batch: Int, length: Int) {
         let channels = self.channels
-        statisticsCount = batch * length
-        let total = Double(statisticsCount)
-        var sums = [Double](repeating: 0, count: 2 * channels)
+        var sums = [Double](repeating: 0, count: channels + 1)
+        sums[channels] = Double(batch * length)
         sums.withUnsafeMutableBufferPointer { sums in
             let shared = UncheckedSendable((x.base, sums.baseAddress!))
             Parallel.forEachChunk(channels, grain: 2) { range in
@@ -157,23 +161,48 @@ public final class BatchNorm1D {
                         for t in 0..<length { partial += row[t] }
                         sum += Double(partial)
                     }
-                    let m = Float(sum / total)
-                    var squares = 0.0
+                    sums[c] = sum
+                }
+            }
+            synchronize(sums)
+        }
+        statisticsCount = Int(sums[channels])
+        let total = sums[channels]
+        for c in 0..<channels { mean[c] = Float(sums[c] / total) }
+        let mean = self.mean
+        var squares = [Double](repeating: 0, count: channels)
+        squares.withUnsafeMutableBufferPointer { squares in
+            let shared = UncheckedSendable((x.base, squares.baseAddress!))
+            Parallel.forEachChunk(channels, grain: 2) { range in
+                let (x, squares) = shared.value
+                for c in range {
+                    var sum = 0.0
+                    let m = mean[c]
                     for n in 0..<batch {
                         let row = x + (n * channels + c) * length
                         var partial: Float = 0
                         for t in 0..<length { let d = row[t] - m; partial += d * d }
-                        squares += Double(partial)
+                        sum += Double(partial)
                     }
-                    sums[c] = Double(m)
-                    sums[channels + c] = squares / total
+                    squares[c] = sum
                 }
             }
+            synchronize(squares)
         }
         for c in 0..<channels {
-            mean[c] = Float(sums[c])
-            variance[c] = sums[channels + c]
+            variance[c] = squares[c] / total
             inverseStd[c] = Float(1 / (variance[c] + Double(epsilon)).squareRoot())
+        }
+    }
+
+    /// Sums `values` over the synchronisation group, if any. A failed collective ends the job with a
+    /// message: a rank that went on alone would leave the others waiting forever.
+    private func synchronize(_ values: UnsafeMutableBufferPointer<Double>) {
+        guard let group = synchronization, group.size > 1 else { return }
+        do {
+            try group.allReduceSum(values)
+        } catch {
+            group.abort(message: "synchronised BatchNorm: \(error)")
         }
     }
 }

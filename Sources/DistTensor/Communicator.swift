@@ -1,3 +1,4 @@
+import Foundation
 import CMPI
 
 /// A failed MPI call: which function, its error code and MPI's own description.
@@ -15,7 +16,7 @@ public struct MPIError: Error, CustomStringConvertible, Sendable {
 /// Every MPI return code is checked and turned into a thrown `MPIError` (the communicator uses
 /// `MPI_ERRORS_RETURN` instead of MPI's default abort). A program started without `mpirun` is a world
 /// of one (MPI's singleton initialisation) and runs the same code.
-public final class Communicator: @unchecked Sendable {
+public final class Communicator: ProcessGroup, @unchecked Sendable {
     public let rank: Int
     public let size: Int
     /// Rank among the processes on this node, and how many there are (for threads per rank).
@@ -61,11 +62,11 @@ public final class Communicator: @unchecked Sendable {
         if finalized == 0 { try Communicator.check(MPI_Finalize(), "MPI_Finalize") }
     }
 
-    /// Aborts every process of the job with `code`: the way out when one rank cannot go on, so the
-    /// others do not wait forever in a collective.
-    public func abort(code: Int32) -> Never {
-        MPI_Abort(communicator, code)
-        fatalError("MPI_Abort returned")
+    /// Writes `message` to standard error, naming this rank, and aborts every process of the job.
+    public func abort(message: String) -> Never {
+        FileHandle.standardError.write(Data("rank \(rank): \(message)\n".utf8))
+        MPI_Abort(communicator, 1)
+        exit(1)
     }
 
     /// Sums `buffer` over all ranks, in place; every rank gets the total.
@@ -87,38 +88,44 @@ public final class Communicator: @unchecked Sendable {
         return result
     }
 
-    /// A started non-blocking sum; `wait` completes it. The buffer must stay untouched until then.
-    public struct PendingReduction: ~Copyable {
-        fileprivate var request: MPI_Request?
-    }
-
     /// Starts summing `buffer` over all ranks in place and returns at once, so communication runs
     /// while the caller computes.
-    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> ReductionHandle {
         var request: MPI_Request? = cmpi_request_null()
         try Communicator.check(MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
                                               communicator, &request), "MPI_Iallreduce")
-        return PendingReduction(request: request)
+        return ReductionHandle(request: request)
     }
 
-    /// Blocks until a started reduction has finished.
-    public func wait(_ pending: consuming PendingReduction) throws {
-        var request = pending.request
-        try Communicator.check(MPI_Wait(&request, cmpi_status_ignore()), "MPI_Wait")
+    /// Drives started reductions forward (Open MPI has no progress thread by default).
+    public func progress(_ handles: inout [ReductionHandle]) throws {
+        guard !handles.isEmpty else { return }
+        var requests = handles.map { $0.request }
+        var done: Int32 = 0
+        try Communicator.check(MPI_Testall(Int32(requests.count), &requests, &done, cmpi_statuses_ignore()), "MPI_Testall")
+        handles = requests.map { ReductionHandle(request: $0) }
+    }
+
+    /// Blocks until every started reduction has finished.
+    public func waitAll(_ handles: inout [ReductionHandle]) throws {
+        guard !handles.isEmpty else { return }
+        var requests = handles.map { $0.request }
+        try Communicator.check(MPI_Waitall(Int32(requests.count), &requests, cmpi_statuses_ignore()), "MPI_Waitall")
+        handles.removeAll()
     }
 
     /// Copies `buffer` from `root` to every rank.
-    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int = 0) throws {
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {
         try Communicator.check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_float(), Int32(root), communicator), "MPI_Bcast")
     }
 
     /// Copies raw bytes from `root` to every rank (configuration, RNG states).
-    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int = 0) throws {
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         try Communicator.check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), cmpi_uint8(), Int32(root), communicator), "MPI_Bcast")
     }
 
     /// Gathers every rank's `values` (counts may differ) at `root`, in rank order; other ranks get `[]`.
-    public func gather(_ values: [Float], root: Int = 0) throws -> [Float] {
+    public func gather(_ values: [Float], root: Int) throws -> [Float] {
         var counts = [Int32](repeating: 0, count: size)
         var count = Int32(values.count)
         try Communicator.check(MPI_Gather(&count, 1, cmpi_int32(), &counts, 1, cmpi_int32(), Int32(root), communicator), "MPI_Gather")

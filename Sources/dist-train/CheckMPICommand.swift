@@ -38,8 +38,7 @@ struct CheckMPICommand: ParsableCommand {
             }
             try world.finalize()
         } catch {
-            FileHandle.standardError.write(Data("check-mpi: rank \(world.rank): \(error)\n".utf8))
-            world.abort(code: 1)
+            world.abort(message: "check-mpi: \(error)")
         }
     }
 
@@ -52,16 +51,17 @@ struct CheckMPICommand: ParsableCommand {
 
         var pending = (0..<257).map { Float(rank) + Float($0) }
         try pending.withUnsafeMutableBufferPointer { buffer in
-            let reduction = try world.startAllReduceSum(buffer)
-            try world.wait(reduction)
+            var handles = [try world.startAllReduceSum(buffer)]
+            try world.progress(&handles)
+            try world.waitAll(&handles)
         }
         try expect(pending == (0..<257).map { Float(size * (size - 1) / 2) + Float(size * $0) }, "non-blocking all-reduce", world)
 
         var broadcast = rank == 0 ? (0..<100).map { Float($0) * 0.5 } : [Float](repeating: -1, count: 100)
-        try broadcast.withUnsafeMutableBufferPointer { try world.broadcast($0) }
+        try broadcast.withUnsafeMutableBufferPointer { try world.broadcast($0, root: 0) }
         try expect(broadcast == (0..<100).map { Float($0) * 0.5 }, "broadcast", world)
 
-        let gathered = try world.gather([Float](repeating: Float(rank), count: rank + 1))
+        let gathered = try world.gather([Float](repeating: Float(rank), count: rank + 1), root: 0)
         let expected = rank == 0 ? (0..<size).flatMap { [Float](repeating: Float($0), count: $0 + 1) } : []
         try expect(gathered == expected, "gather", world)
 

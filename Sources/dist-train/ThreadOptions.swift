@@ -1,10 +1,9 @@
 import ArgumentParser
 import DistTensor
-import Foundation
 
-/// `--threads`: how many threads OpenBLAS and DistTensor's own loops use in this process.
+/// `--threads`: how many threads this process's tensor work uses.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for this process's tensor work (default: the cores available to it).")
+    @Option(help: "Threads per process (default: the node's cores divided among the ranks on it, at most the cores this rank is bound to).")
     var threads: Int?
 
     func validate() throws {
@@ -13,10 +12,10 @@ struct ThreadOptions: ParsableArguments {
         }
     }
 
-    /// Applies the choice and returns the thread count in use.
+    /// Applies the choice for a process that shares its node with `ranksOnNode` ranks; returns the count.
     @discardableResult
-    func apply() -> Int {
-        let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    func apply(ranksOnNode: Int = 1) -> Int {
+        let count = threads ?? CPUAffinity.threadsPerRank(ranksOnNode: ranksOnNode)
         Parallel.configure(threads: count)
         return count
     }

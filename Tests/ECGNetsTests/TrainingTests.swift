@@ -7,15 +7,16 @@ import Testing
     /// A ResNet18 (narrow, short input) trained 400 steps on the synthetic tone task must get far below the
     /// label prior: at 15% prevalence a model that learns only the prior has a loss of H(0.15) = 0.423, and a
     /// fresh network starts near 0.7. Measured: about 0.14 after 400 steps.
-    @Test func resnet18LearnsTheSyntheticTask() {
+    @Test func resnet18LearnsTheSyntheticTask() throws {
         let configuration = ResNet1DConfiguration(depth: .resnet18, widths: [16, 32, 64, 128], dropout: 0)
         let model = ResNet1D(configuration, seed: 3)
-        let source = SyntheticRhythmTask(length: 256, seed: 3)
-        let loop = TrainingLoop(
+        let source = SyntheticRhythmTask(count: 12_800, length: 256, seed: 3)
+        let trainer = DataParallelTrainer(
             model: model,
             optimizer: Adam(parameterCount: model.parameters.parameterCount, settings: OptimizerSettings(learningRate: 3e-3, weightDecay: 1e-5)),
-            source: source, batchSize: 32, seed: 3)
-        let losses = (0..<400).map { _ in loop.step() }
+            source: source, sampler: try EpochSampler(recordCount: source.count, worldSize: 1, globalBatchSize: 32, seed: 3),
+            group: SingleProcessGroup(), seed: 3)
+        let losses = try (0..<400).map { _ in try trainer.step().loss }
         let start = losses[0]
         let end = losses.suffix(20).reduce(0, +) / 20
         let prior = -(0.15 * log(0.15) + 0.85 * log(0.85))
@@ -23,26 +24,29 @@ import Testing
         #expect(end < 0.3 * start, "final loss \(end) should be well below the first step's \(start)")
         #expect(end < 0.6 * prior, "final loss \(end) should be well below the prior's \(prior)")
 
-        // On batches it never saw, the thresholded outputs must be mostly right.
-        let (signals, targets) = source.batch(1_000_000, size: 64)
+        // On samples it never saw, the thresholded outputs must beat the all-negative answer, which is right
+        // on 85% of labels at this prevalence: at least a third of its errors must be gone (measured: 0.93).
+        let (signals, targets) = source.batch(1_000_000..<1_000_064)
         let logits = model.forward(signals, training: false)
         let correct = (0..<logits.count).filter { (logits.base[$0] > 0) == (targets.base[$0] > 0.5) }.count
-        #expect(Double(correct) / Double(logits.count) > 0.93, "held-out label accuracy \(Double(correct) / Double(logits.count))")
+        #expect(Double(correct) / Double(logits.count) > 0.90, "held-out label accuracy \(Double(correct) / Double(logits.count))")
     }
 
-    /// Same seed, same steps: bit-identical parameters (initialisation, data and dropout are all keyed).
-    @Test func trainingIsDeterministic() {
-        func train() -> [Float] {
+    /// Same seed, same steps: bit-identical parameters (initialisation, data order and dropout are all keyed).
+    @Test func trainingIsDeterministic() throws {
+        func train() throws -> [Float] {
             let configuration = ResNet1DConfiguration(depth: .init(blocksPerStage: [1, 1]), widths: [8, 16], dropout: 0.2)
             let model = ResNet1D(configuration, seed: 5)
-            let loop = TrainingLoop(
+            let source = SyntheticRhythmTask(count: 40, length: 128, seed: 5)
+            let trainer = DataParallelTrainer(
                 model: model,
                 optimizer: Adam(parameterCount: model.parameters.parameterCount, settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 0)),
-                source: SyntheticRhythmTask(length: 128, seed: 5), batchSize: 4, seed: 5)
-            for _ in 0..<5 { loop.step() }
+                source: source, sampler: try EpochSampler(recordCount: 40, worldSize: 1, globalBatchSize: 8, seed: 5),
+                group: SingleProcessGroup(), seed: 5)
+            for _ in 0..<7 { _ = try trainer.step() }
             return Array(model.parameters.values) + Array(model.parameters.buffers)
         }
-        #expect(train() == train())
+        #expect(try train() == train())
     }
 
     /// Finite differences through the whole network in training mode (batch statistics, residual adds,
@@ -63,7 +67,10 @@ import Testing
         }
         let (_, gradient) = BCEWithLogits.lossAndGradient(logits: model.forward(x, training: true), targets: y)
         model.parameters.zeroGradients()
-        model.backward(gradient)
+        var readyOffsets: [Int] = []
+        model.backward(gradient) { readyOffsets.append($0) }
+        // Backward reports ever earlier offsets, ending with the whole block.
+        #expect(readyOffsets == readyOffsets.sorted(by: >) && readyOffsets.last == 0)
         let analytic = Array(model.parameters.gradients)
         for entry in model.parameters.layout.entries where entry.kind == .parameter {
             let values = model.parameters.storage(of: entry)

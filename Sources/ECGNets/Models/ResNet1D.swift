@@ -68,14 +68,31 @@ public final class ResNet1D {
     }
 
     /// Accumulates every parameter gradient for `dLogits`, the gradient of the loss with
-    /// respect to the last training forward's logits.
-    public func backward(_ dLogits: Tensor) {
+    /// respect to the last training forward's logits. `gradientsReady(offset)` is called whenever every
+    /// gradient from `offset` to the end of the parameter block is final (for overlapping all-reduce).
+    public func backward(_ dLogits: Tensor, gradientsReady: (Int) -> Void = { _ in }) {
         guard let stem = stemOutput else { preconditionFailure("ResNet1D.backward before forward") }
         var g = pool.backward(classifier.backward(dLogits, parameters))
-        for block in blocks.reversed() { g = block.backward(g, parameters) }
+        gradientsReady(classifier.weight.offset)
+        for block in blocks.reversed() {
+            g = block.backward(g, parameters)
+            gradientsReady(block.conv1.weight.offset)
+        }
         let dStem = stemPool.backward(g)
         ReLU.backward(inPlace: dStem, output: stem)
         _ = stemConv.backward(stemNorm.backward(dStem, parameters), parameters)
+        gradientsReady(0)
+    }
+
+    /// Makes every BatchNorm compute its training statistics over all ranks of `group` (sync BN), or
+    /// over this rank's batch alone when `group` is nil (PyTorch DDP's default).
+    public func synchronizeBatchNormalization(over group: ProcessGroup?) {
+        var layers = [stemNorm]
+        for block in blocks {
+            layers += [block.norm1, block.norm2]
+            if let down = block.downsample { layers.append(down.norm) }
+        }
+        for layer in layers { layer.synchronization = group }
     }
 
     /// Multiply-accumulates of one forward pass on one sample of `length` (convolutions and

@@ -5,8 +5,9 @@ import Foundation
 /// to lead `c mod leads`, on top of Gaussian noise.
 ///
 /// A network can only beat the label prior by detecting the tones, so a loss well below the prior's entropy
-/// shows that training works end to end. Every batch is a pure function of `(seed, index)`.
-public struct SyntheticRhythmTask: BatchSource {
+/// shows that training works end to end. Every sample is a pure function of `(seed, index)`.
+public struct SyntheticRhythmTask: SampleSource {
+    public let count: Int
     public let leads: Int
     public let classes: Int
     public let length: Int
@@ -15,8 +16,9 @@ public struct SyntheticRhythmTask: BatchSource {
     public let prevalence: Float
     public let noise: Float
 
-    public init(leads: Int = 12, classes: Int = 27, length: Int = 5000, seed: UInt64 = 0,
+    public init(count: Int = 4096, leads: Int = 12, classes: Int = 27, length: Int = 5000, seed: UInt64 = 0,
                 prevalence: Float = 0.15, noise: Float = 0.5) {
+        self.count = count
         self.leads = leads
         self.classes = classes
         self.length = length
@@ -30,20 +32,26 @@ public struct SyntheticRhythmTask: BatchSource {
         Double(3 + 4 * (c / leads) + (c % leads) % 3)
     }
 
-    public func batch(_ index: Int, size: Int) -> (signals: Tensor, targets: Tensor) {
-        let signals = Tensor(zeros: [size, leads, length])
-        let targets = Tensor(zeros: [size, classes])
-        for n in 0..<size {
-            var random = RandomStream(seed: seed, 0x5171, UInt64(index), UInt64(n))
-            let sample = signals.base + n * leads * length
-            for i in 0..<(leads * length) { sample[i] = Float(random.nextNormal()) * noise }
-            for c in 0..<classes where random.nextUniform() < prevalence {
-                targets.base[n * classes + c] = 1
-                let lead = sample + (c % leads) * length
-                let phase = Double(random.nextUniform()) * 2 * .pi
-                let step = 2 * Double.pi * cycles(ofClass: c) / Double(length)
-                for t in 0..<length { lead[t] += Float(sin(phase + step * Double(t))) }
-            }
+    public func fill(_ index: Int, epoch: Int, signal: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) {
+        var random = RandomStream(seed: seed, 0x5171, UInt64(index))
+        for i in 0..<(leads * length) { signal[i] = Float(random.nextNormal()) * noise }
+        for c in 0..<classes {
+            let present = random.nextUniform() < prevalence
+            target[c] = present ? 1 : 0
+            guard present else { continue }
+            let lead = signal + (c % leads) * length
+            let phase = Double(random.nextUniform()) * 2 * .pi
+            let step = 2 * Double.pi * cycles(ofClass: c) / Double(length)
+            for t in 0..<length { lead[t] += Float(sin(phase + step * Double(t))) }
+        }
+    }
+
+    /// Samples `indices` as one batch: signals `[N, leads, length]` and targets `[N, classes]`.
+    public func batch(_ indices: some Collection<Int>, epoch: Int = 0) -> (signals: Tensor, targets: Tensor) {
+        let signals = Tensor(zeros: [indices.count, leads, length])
+        let targets = Tensor(zeros: [indices.count, classes])
+        for (n, index) in indices.enumerated() {
+            fill(index, epoch: epoch, signal: signals.base + n * leads * length, target: targets.base + n * classes)
         }
         return (signals, targets)
     }

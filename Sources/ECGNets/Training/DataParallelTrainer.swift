@@ -1,0 +1,111 @@
+import DistTensor
+import Dispatch
+
+/// What one training step did, as every rank agrees on it.
+public struct StepReport: Sendable {
+    /// Step number counted from the start of training (1 for the first).
+    public let step: Int
+    public let epoch: Int
+    /// Mean loss over the whole global batch.
+    public let loss: Double
+    /// Samples in the global batch, and in this rank's part of it.
+    public let globalSamples: Int
+    public let localSamples: Int
+    /// Seconds of this rank's loading, forward, backward and optimizer work.
+    public let computeSeconds: Double
+    /// Seconds this rank waited for gradient all-reduces that backward did not hide.
+    public let allReduceWaitSeconds: Double
+    /// True when any rank asked to stop: every rank stops after this step.
+    public let stopRequested: Bool
+}
+
+/// Data-parallel training: each rank computes gradients on its part of every global batch, the
+/// gradients are summed over ranks in buckets overlapping backward, and every rank applies the same
+/// optimizer step, so parameters stay identical everywhere.
+///
+/// Each rank's loss term is `Σ (its samples' losses) / (samples in the global batch)`, so the summed
+/// gradient is exactly the gradient of the global batch's mean loss for any world size.
+public final class DataParallelTrainer {
+    public let model: ResNet1D
+    public let optimizer: Optimizer
+    public let source: SampleSource
+    public let sampler: EpochSampler
+    public let group: ProcessGroup
+    public let seed: UInt64
+    public var positiveWeight: [Float]?
+    public private(set) var epoch = 0
+    public private(set) var stepInEpoch = 0
+    private let reducer: GradientAllReduce
+    private var permutation: [Int]
+
+    public init(model: ResNet1D, optimizer: Optimizer, source: SampleSource, sampler: EpochSampler, group: ProcessGroup,
+                bucketSize: Int = 4_000_000, seed: UInt64) {
+        precondition(source.leads == model.configuration.leads && source.classes == model.configuration.classes,
+                     "sample source and model disagree on leads or classes")
+        precondition(sampler.worldSize == group.size && sampler.recordCount == source.count, "sampler does not fit the job")
+        self.model = model
+        self.optimizer = optimizer
+        self.source = source
+        self.sampler = sampler
+        self.group = group
+        self.seed = seed
+        reducer = GradientAllReduce(group: group, store: model.parameters, bucketSize: bucketSize)
+        permutation = sampler.permutation(epoch: 0)
+    }
+
+    /// Steps completed so far (the optimizer's count).
+    public var globalStep: Int { optimizer.stepCount }
+
+    /// Makes every rank start from rank 0's parameters and buffers.
+    public func broadcastInitialState() throws {
+        try group.broadcast(model.parameters.values, root: 0)
+        try group.broadcast(model.parameters.buffers, root: 0)
+    }
+
+    /// Runs one step on this rank's part of the next global batch. `stop` is this rank's wish to stop
+    /// (a signal, a budget); the report says whether any rank had it.
+    public func step(stop: Bool = false) throws -> StepReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let positions = sampler.rankRange(step: stepInEpoch, rank: group.rank)
+        let globalSamples = sampler.stepRange(stepInEpoch).count
+        let (signals, targets) = try loadBatch(permutation[positions])
+        let logits = model.forward(signals, training: true,
+                                   dropoutKey: RandomStream(seed: seed, 0xD0, UInt64(globalStep), UInt64(group.rank)).state)
+        let (localMean, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets, positiveWeight: positiveWeight)
+        let share = Float(positions.count) / Float(globalSamples)
+        for i in 0..<gradient.count { gradient.base[i] *= share }
+        model.parameters.zeroGradients()
+        reducer.begin()
+        model.backward(gradient) { [reducer] offset in reducer.gradientsReady(from: offset) }
+        try reducer.finish()
+        optimizer.step(model.parameters)
+        // One tiny all-reduce per step carries the loss and the stop wishes of every rank.
+        var shared: [Double] = [localMean * Double(positions.count), stop ? 1 : 0]
+        try shared.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        let report = StepReport(
+            step: globalStep, epoch: epoch, loss: shared[0] / Double(globalSamples), globalSamples: globalSamples,
+            localSamples: positions.count,
+            computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - reducer.waitSeconds,
+            allReduceWaitSeconds: reducer.waitSeconds, stopRequested: shared[1] > 0)
+        stepInEpoch += 1
+        if stepInEpoch == sampler.stepsPerEpoch {
+            stepInEpoch = 0
+            epoch += 1
+            permutation = sampler.permutation(epoch: epoch)
+        }
+        return report
+    }
+
+    /// Record indices this rank uses in the current step (for tests and logs).
+    public var currentRecords: [Int] { Array(permutation[sampler.rankRange(step: stepInEpoch, rank: group.rank)]) }
+
+    private func loadBatch(_ records: ArraySlice<Int>) throws -> (Tensor, Tensor) {
+        let (leads, length, classes) = (source.leads, source.length, source.classes)
+        let signals = Tensor(zeros: [records.count, leads, length])
+        let targets = Tensor(zeros: [records.count, classes])
+        for (n, record) in records.enumerated() {
+            try source.fill(record, epoch: epoch, signal: signals.base + n * leads * length, target: targets.base + n * classes)
+        }
+        return (signals, targets)
+    }
+}

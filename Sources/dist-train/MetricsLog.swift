@@ -1,0 +1,38 @@
+import ECGNets
+import Foundation
+
+/// One JSON object per line and step, per rank (`rank-<r>.jsonl`): what every rank measured, for
+/// scripts and for finding the slow rank.
+final class MetricsLog {
+    private let handle: FileHandle
+    let url: URL
+
+    /// Creates (or appends to) `directory/rank-<rank>.jsonl`.
+    init(directory: URL, rank: Int) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        url = directory.appendingPathComponent("rank-\(rank).jsonl")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+        }
+        handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends the step's record.
+    func record(_ report: StepReport, rank: Int) throws {
+        let seconds = report.computeSeconds + report.allReduceWaitSeconds
+        let fields: [String: Any] = [
+            "rank": rank, "step": report.step, "epoch": report.epoch, "loss": report.loss,
+            "samples": report.localSamples,
+            "samples_per_s": seconds > 0 ? Double(report.globalSamples) / seconds : 0,
+            "allreduce_ms": report.allReduceWaitSeconds * 1000, "compute_ms": report.computeSeconds * 1000,
+        ]
+        var line = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        line.append(0x0A)
+        try handle.write(contentsOf: line)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Records SIGTERM, SIGINT and SIGUSR1 instead of dying, so training can stop at the next step
+/// boundary with every rank agreeing (and, later, a checkpoint written).
+enum StopSignals {
+    /// The last signal received, 0 if none. Written only by the handler, read between steps.
+    nonisolated(unsafe) private static var received: sig_atomic_t = 0
+
+    /// Installs the handlers; call once before training.
+    static func install() {
+        for signalNumber in [SIGTERM, SIGINT, SIGUSR1] {
+            signal(signalNumber) { StopSignals.received = $0 }
+        }
+    }
+
+    /// The signal received since `install`, if any.
+    static var pending: Int32? { received == 0 ? nil : received }
+
+    /// A signal's conventional name, for messages.
+    static func name(_ signalNumber: Int32) -> String {
+        switch signalNumber {
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        case SIGUSR1: "SIGUSR1"
+        default: "signal \(signalNumber)"
+        }
+    }
+}
