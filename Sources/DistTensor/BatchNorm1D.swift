@@ -91,7 +91,7 @@ public final class BatchNorm1D {
         precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
         let (batch, length, channels) = (x.shape[0], x.shape[2], self.channels)
         let dx = inputGradient.tensor(x.shape)
-        // Per channel: Σ dy and Σ dy·x̂ over the batch.
+        // Per channel: Σ dy and Σ dy·x̂ over this rank's batch.
         var sums = [Double](repeating: 0, count: 2 * channels)
         let (mean, inverseStd) = (self.mean, self.inverseStd)
         sums.withUnsafeMutableBufferPointer { sums in
@@ -115,13 +115,15 @@ public final class BatchNorm1D {
                     sums[channels + c] = sumDyXhat * Double(inverseStd[c])
                 }
             }
-            synchronize(sums)
         }
+        // dβ and dγ take this rank's sums (the gradient all-reduce adds the other ranks'); dx needs the
+        // sums over every sample the statistics came from, so with sync BN they are reduced first.
         let (dGamma, dBeta, gamma) = (store.gradient(weight), store.gradient(bias), store.value(weight))
         for c in 0..<channels {
             dBeta[c] += Float(sums[c])
             dGamma[c] += Float(sums[channels + c])
         }
+        sums.withUnsafeMutableBufferPointer { synchronize($0) }
         let count = Double(statisticsCount)
         let meanDy = sums[0..<channels].map { Float($0 / count) }
         let meanDyXhat = sums[channels...].map { Float($0 / count) }

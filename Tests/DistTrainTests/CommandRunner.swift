@@ -18,35 +18,56 @@ enum CommandRunner {
         let error: String
     }
 
-    /// Runs `dist-train arguments`, under `mpirun -n ranks` when `ranks` is given, and waits at most
-    /// `timeout` seconds (then the run is killed and reported as status −1).
-    static func run(_ arguments: [String], ranks: Int? = nil, timeout: TimeInterval = 120) throws -> Result {
+    /// A started command whose output goes to files (a chatty child never blocks on a full pipe).
+    final class Running {
         let process = Process()
-        if let ranks {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--allow-run-as-root", binary.path] + arguments
-        } else {
-            process.executableURL = binary
-            process.arguments = arguments
+        let folder: URL
+
+        init(_ arguments: [String], ranks: Int?, directory: URL?) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("dist-train-run-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if let ranks {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--allow-run-as-root", binary.path] + arguments
+            } else {
+                process.executableURL = binary
+                process.arguments = arguments
+            }
+            process.currentDirectoryURL = directory
+            for name in ["stdout", "stderr"] {
+                _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil)
+            }
+            process.standardOutput = try FileHandle(forWritingTo: folder.appendingPathComponent("stdout"))
+            process.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("stderr"))
+            try process.run()
         }
-        // Output goes to files rather than pipes, so a chatty child never blocks on a full pipe.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dist-train-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outputURL = folder.appendingPathComponent("stdout"), errorURL = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outputURL)
-        process.standardError = try FileHandle(forWritingTo: errorURL)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let timedOut = process.isRunning
-        if timedOut { process.terminate() }
-        process.waitUntilExit()
-        let output = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-        let error = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-        return Result(status: timedOut ? -1 : process.terminationStatus, output: output,
-                      error: timedOut ? "timed out after \(timeout) s\n" + error : error)
+
+        deinit { try? FileManager.default.removeItem(at: folder) }
+
+        /// Waits at most `timeout` seconds (then kills the command and reports status −1).
+        func wait(timeout: TimeInterval) -> Result {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            let timedOut = process.isRunning
+            if timedOut { process.terminate() }
+            process.waitUntilExit()
+            let output = (try? String(contentsOf: folder.appendingPathComponent("stdout"), encoding: .utf8)) ?? ""
+            let error = (try? String(contentsOf: folder.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+            return Result(status: timedOut ? -1 : process.terminationStatus, output: output,
+                          error: timedOut ? "timed out after \(timeout) s\n" + error : error)
+        }
+    }
+
+    /// Runs `dist-train arguments` (under `mpirun -n ranks` when given) in `directory` and waits at most
+    /// `timeout` seconds.
+    static func run(_ arguments: [String], ranks: Int? = nil, in directory: URL? = nil, timeout: TimeInterval = 120) throws -> Result {
+        try Running(arguments, ranks: ranks, directory: directory).wait(timeout: timeout)
+    }
+
+    /// A fresh temporary directory, removed by the caller.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dist-train-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 }

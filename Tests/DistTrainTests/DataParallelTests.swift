@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// `dist-train train` under mpirun: the same result for any number of ranks, the same result twice, and a
+/// whole-job failure (not a hang) when a rank dies.
+@Suite(.serialized) struct DataParallelTests {
+    /// A small network so a 20-step run takes seconds. SGD rather than Adam: Adam divides each gradient by
+    /// its own magnitude, so where a gradient is near zero its rounding decides the step's sign, and two
+    /// runs of one process that differ only in thread count (so in summation order) already end more than
+    /// 1e-5 apart. SGD keeps rounding at rounding size (measured: 1 vs 2 ranks within 1e-5 after 20 steps).
+    static let arguments = ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--records", "320",
+                            "--batch-size", "16", "--max-steps", "20", "--sync-bn", "--dropout", "0", "--optimizer", "sgd",
+                            "--lr", "0.005", "--threads", "1", "--progress", "lines"]
+
+    struct Run {
+        let losses: [Double]
+        let parameters: [Float]
+    }
+
+    func train(ranks: Int?, in directory: URL, name: String) throws -> Run {
+        let result = try CommandRunner.run(Self.arguments + ["--log-dir", name, "--parameters-out", "\(name).bin"],
+                                           ranks: ranks, in: directory)
+        #expect(result.status == 0, "\(name): exit \(result.status): \(result.error)")
+        let log = try String(contentsOf: directory.appendingPathComponent("\(name)/rank-0.jsonl"), encoding: .utf8)
+        let losses = log.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["loss"] as? Double
+        }
+        let data = try Data(contentsOf: directory.appendingPathComponent("\(name).bin"))
+        let parameters = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return Run(losses: losses, parameters: parameters)
+    }
+
+    /// With sync BN and no dropout, 2 and 4 ranks with per-rank batches of 8 and 4 follow the 1-rank run with
+    /// batch 16: losses and every parameter after 20 steps agree to 1e-5 relative (near zero: 1e-5 of the
+    /// largest parameter).
+    @Test(arguments: [2, 4])
+    func ranksAgreeWithOneProcess(ranks: Int) throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let single = try train(ranks: nil, in: directory, name: "one")
+        let parallel = try train(ranks: ranks, in: directory, name: "many")
+        #expect(single.losses.count == 20 && parallel.losses.count == 20)
+        for (a, b) in zip(single.losses, parallel.losses) {
+            #expect(abs(a - b) <= 1e-5 * abs(a), "losses \(single.losses) vs \(parallel.losses)")
+        }
+        #expect(single.parameters.count == parallel.parameters.count && !single.parameters.isEmpty)
+        let floor = 1e-5 * (single.parameters.map(abs).max() ?? 0)
+        let outside = zip(single.parameters, parallel.parameters).filter { abs($0 - $1) > max(1e-5 * abs($0), floor) }
+        #expect(outside.isEmpty, "\(outside.count) parameters differ, e.g. \(outside.prefix(3))")
+    }
+
+    /// The same command twice gives bit-identical parameters.
+    @Test func sameCommandSameBits() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try train(ranks: 2, in: directory, name: "first")
+        let second = try train(ranks: 2, in: directory, name: "second")
+        #expect(first.parameters == second.parameters)
+        #expect(first.losses == second.losses)
+    }
+
+    /// Killing one rank of a running job ends the whole job with a non-zero status within seconds, and
+    /// the message names the rank.
+    @Test func aKilledRankEndsTheJob() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let job = try CommandRunner.Running(
+            ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--records", "100000", "--batch-size", "8",
+             "--threads", "1", "--progress", "lines", "--log-dir", "logs"], ranks: 2, directory: directory)
+        let log = directory.appendingPathComponent("logs/rank-1.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && ((try? Data(contentsOf: log))?.isEmpty ?? true) { Thread.sleep(forTimeInterval: 0.1) }
+        let ranks = try childProcesses(of: job.process.processIdentifier)
+        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
+        let victim = try #require(ranks.max())
+        kill(victim, SIGKILL)
+        let killedAt = Date()
+        let result = job.wait(timeout: 30)
+        #expect(result.status != 0 && result.status != -1, "status \(result.status)")
+        #expect(Date().timeIntervalSince(killedAt) < 15, "the job took \(Date().timeIntervalSince(killedAt)) s to end")
+        #expect((result.output + result.error).contains("rank"), "\(result.error)")
+    }
+
+    private func childProcesses(of parent: Int32) throws -> [Int32] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }
+    }
+}
