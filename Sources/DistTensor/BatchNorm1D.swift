@@ -16,6 +16,8 @@ public final class BatchNorm1D {
     public var synchronization: ProcessGroup?
 
     private var input: Tensor?
+    /// The output of a training forward that applied ReLU: backward passes gradient only where it is positive.
+    private var rectified: Tensor?
     private var mean: [Float]
     private var inverseStd: [Float]
     private var variance: [Double]
@@ -41,8 +43,9 @@ public final class BatchNorm1D {
         shift = [Float](repeating: 0, count: channels)
     }
 
-    /// Normalises `x`; in training also updates the running statistics and keeps `x` for `backward`.
-    public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool) -> Tensor {
+    /// Normalises `x` (then applies ReLU when `rectify` is set, in the same pass); in training also updates
+    /// the running statistics and keeps `x` for `backward`, which then also undoes the ReLU.
+    public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, rectify: Bool = false) -> Tensor {
         precondition(x.shape.count == 3 && x.shape[1] == channels, "BatchNorm1D expects [N, \(channels), L], got \(x.shape)")
         let (batch, length) = (x.shape[0], x.shape[2])
         let y = output.tensor(x.shape)
@@ -50,6 +53,7 @@ public final class BatchNorm1D {
         let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
         if training {
             input = x
+            rectified = rectify ? y : nil
             computeBatchStatistics(x, batch: batch, length: length)
             let n = Double(statisticsCount)
             let unbiased = n > 1 ? n / (n - 1) : 1
@@ -70,7 +74,11 @@ public final class BatchNorm1D {
             for row in rows {
                 let c = row % channels
                 let (source, target) = (x + row * length, y + row * length)
-                for t in 0..<length { target[t] = source[t] * scale[c] + shift[c] }
+                if rectify {
+                    for t in 0..<length { target[t] = Swift.max(source[t] * scale[c] + shift[c], 0) }
+                } else {
+                    for t in 0..<length { target[t] = source[t] * scale[c] + shift[c] }
+                }
             }
         }
         return y
@@ -91,22 +99,32 @@ public final class BatchNorm1D {
         precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
         let (batch, length, channels) = (x.shape[0], x.shape[2], self.channels)
         let dx = inputGradient.tensor(x.shape)
-        // Per channel: Σ dy and Σ dy·x̂ over this rank's batch.
+        // Per channel: Σ dy and Σ dy·x̂ over this rank's batch. After a fused ReLU, dy is first zeroed where
+        // the output was not positive, in the same pass.
         var sums = [Double](repeating: 0, count: 2 * channels)
         let (mean, inverseStd) = (self.mean, self.inverseStd)
         sums.withUnsafeMutableBufferPointer { sums in
-            let shared = UncheckedSendable((x.base, dy.base, sums.baseAddress!))
+            let shared = UncheckedSendable((x.base, dy.base, sums.baseAddress!, rectified?.base))
             Parallel.forEachChunk(channels, grain: 2) { range in
-                let (x, dy, sums) = shared.value
+                let (x, dy, sums, rectified) = shared.value
                 for c in range {
                     var sumDy = 0.0, sumDyXhat = 0.0
                     for n in 0..<batch {
                         let offset = (n * channels + c) * length
                         var a: Float = 0, b: Float = 0
-                        for t in 0..<length {
-                            let g = dy[offset + t]
-                            a += g
-                            b += g * (x[offset + t] - mean[c])
+                        if let rectified {
+                            for t in 0..<length {
+                                if !(rectified[offset + t] > 0) { dy[offset + t] = 0 }
+                                let g = dy[offset + t]
+                                a += g
+                                b += g * (x[offset + t] - mean[c])
+                            }
+                        } else {
+                            for t in 0..<length {
+                                let g = dy[offset + t]
+                                a += g
+                                b += g * (x[offset + t] - mean[c])
+                            }
                         }
                         sumDy += Double(a)
                         sumDyXhat += Double(b)

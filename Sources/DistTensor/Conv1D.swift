@@ -21,8 +21,10 @@ public final class Conv1D {
     private var output = ReusableStorage()
     private var inputGradient = ReusableStorage()
 
-    /// Columns of the im2col matrix per GEMM; bounds scratch memory and keeps GEMMs wide.
-    static let columnsPerGroup = 8_192
+    /// Bytes of im2col matrix per GEMM: samples are grouped up to this size, so the matrices of all
+    /// workers stay in the shared L3 cache (measured on the 2-core development machine: 4 MB beat 8, 16
+    /// and 36 MB, most with two ranks sharing the cache).
+    static let columnBytesPerGroup = 4_000_000
     /// Workspace slots per worker: columns, GEMM product or gathered gradient, column gradient,
     /// weight-gradient partial.
     private static let slotsPerWorker = 4
@@ -154,7 +156,8 @@ public final class Conv1D {
     }
 
     private func groupSize(batch: Int, outLength: Int) -> Int {
-        Swift.max(1, Swift.min(batch, Conv1D.columnsPerGroup / outLength))
+        let bytesPerSample = inChannels * kernelSize * outLength * MemoryLayout<Float>.stride
+        return Swift.max(1, Swift.min(batch, Conv1D.columnBytesPerGroup / bytesPerSample))
     }
 
     /// The output positions `t` for which input index `t·stride + k − padding` lies in `0..<length`.

@@ -13,12 +13,16 @@ struct BenchCommand: ParsableCommand {
             Times forward + BCE-with-logits + backward + Adam steps after a warm-up step, then eval-mode \
             forward passes, on random [batch, 12, length] input with 27 outputs. Compare with \
             shared/bench/torch_resnet1d_bench.py run with the same --threads and batch size.
+
+            Under mpirun every rank runs --batch-size samples per step and the gradients are all-reduced as in \
+            training; rank 0 reports the job's samples/s and the share of step time spent waiting on the \
+            all-reduce.
             """)
 
     @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")).")
     var model: ModelName = .resnet34
 
-    @Option(help: "Samples per step.")
+    @Option(help: "Samples per step (per rank under mpirun).")
     var batchSize = 32
 
     @Option(help: "Samples per lead (5000 = 10 s at 500 Hz).")
@@ -39,7 +43,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let threads = threading.apply()
+        let world = try Communicator.world()
+        do {
+            try measure(world)
+            try world.finalize()
+        } catch {
+            world.abort(message: "bench: \(error)")
+        }
+    }
+
+    private func measure(_ world: Communicator) throws {
+        let threads = threading.apply(ranksOnNode: world.localSize)
         let configuration = ResNet1DConfiguration(depth: model.depth)
         let network = ResNet1D(configuration, seed: 0)
         var random = RandomStream(seed: 0, 0xBE_4C)
@@ -49,26 +63,38 @@ struct BenchCommand: ParsableCommand {
                              values: (0..<(batchSize * configuration.classes)).map { _ in random.nextUniform() < 0.1 ? 1 : 0 })
         let optimizer = Adam(parameterCount: network.parameters.parameterCount,
                              settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
-        func trainingStep() {
+        let reducer = GradientAllReduce(group: world, store: network.parameters, bucketSize: 4_194_304)
+        var waitSeconds = 0.0
+        func trainingStep() throws {
             let logits = network.forward(input, training: true, dropoutKey: UInt64(optimizer.stepCount))
             let (_, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets)
             network.parameters.zeroGradients()
-            network.backward(gradient)
+            reducer.begin()
+            network.backward(gradient) { reducer.gradientsReady(from: $0) }
+            try reducer.finish()
+            waitSeconds += reducer.waitSeconds
             optimizer.step(network.parameters)
         }
-        trainingStep()
-        let trainSeconds = time { for _ in 0..<steps { trainingStep() } }
+        try trainingStep()
+        try world.barrier()
+        waitSeconds = 0
+        let trainSeconds = try time { for _ in 0..<steps { try trainingStep() } }
         _ = network.forward(input, training: false)
+        try world.barrier()
         let inferSeconds = time { for _ in 0..<steps { _ = network.forward(input, training: false) } }
+        var slowest = [trainSeconds, inferSeconds, waitSeconds]
+        for i in 0..<3 { slowest[i] = Double(try world.allReduceMax(Int64(slowest[i] * 1e9))) / 1e9 }
+        guard world.rank == 0 else { return }
 
-        let samples = Double(batchSize * steps)
+        let samples = Double(batchSize * steps * world.size)
         let macs = Double(network.multiplyAccumulates(length: length))
         let result = BenchResult(
             model: model.name, parameters: network.parameters.parameterCount, batchSize: batchSize, length: length,
-            steps: steps, threads: threads,
-            trainSamplesPerSecond: samples / trainSeconds, inferSamplesPerSecond: samples / inferSeconds,
-            trainGFLOPS: samples * 6 * macs / trainSeconds / 1e9, inferGFLOPS: samples * 2 * macs / inferSeconds / 1e9,
-            stepMilliseconds: trainSeconds / Double(steps) * 1000, peakResidentMiB: peakResidentMiB())
+            steps: steps, ranks: world.size, threads: threads,
+            trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
+            trainGFLOPS: samples * 6 * macs / slowest[0] / 1e9, inferGFLOPS: samples * 2 * macs / slowest[1] / 1e9,
+            stepMilliseconds: slowest[0] / Double(steps) * 1000, allReduceWaitShare: slowest[2] / slowest[0],
+            peakResidentMiB: peakResidentMiB())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -78,9 +104,9 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func time(_ body: () -> Void) -> Double {
+    private func time(_ body: () throws -> Void) rethrows -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
-        body()
+        try body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
@@ -99,6 +125,7 @@ struct BenchResult: Codable {
     let batchSize: Int
     let length: Int
     let steps: Int
+    let ranks: Int
     let threads: Int
     let trainSamplesPerSecond: Double
     let inferSamplesPerSecond: Double
@@ -106,12 +133,15 @@ struct BenchResult: Codable {
     let trainGFLOPS: Double
     let inferGFLOPS: Double
     let stepMilliseconds: Double
+    /// Share of the slowest rank's training time spent waiting for gradient all-reduces.
+    let allReduceWaitShare: Double
+    /// Rank 0's peak resident memory.
     let peakResidentMiB: Double
 
     var text: String {
         """
-        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length), \(threads) threads, \(steps) steps
-        train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s)
+        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps
+        train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s, all-reduce wait \(String(format: "%.1f", allReduceWaitShare * 100))% of step)
         infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s)
         peak memory \(String(format: "%.0f", peakResidentMiB)) MiB
         """

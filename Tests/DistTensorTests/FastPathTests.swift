@@ -13,10 +13,10 @@ import Testing
         (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
         (batch: 2, inChannels: 6, outChannels: 7, length: 12, kernel: 1, stride: 2, padding: 0, bias: false),
         (batch: 4, inChannels: 3, outChannels: 4, length: 8, kernel: 9, stride: 1, padding: 4, bias: false),
-        // Output length 7000 (> half of the 16,384 im2col columns per group): groups of two then one.
-        (batch: 3, inChannels: 2, outChannels: 3, length: 7000, kernel: 5, stride: 1, padding: 2, bias: true),
-        // Output length 10,000: one sample per group.
-        (batch: 2, inChannels: 1, outChannels: 2, length: 20_001, kernel: 3, stride: 2, padding: 0, bias: false),
+        // 1.44 MB of im2col per sample (4 MB per group): groups of two then one.
+        (batch: 3, inChannels: 4, outChannels: 3, length: 10_000, kernel: 9, stride: 1, padding: 4, bias: true),
+        // 2.9 MB per sample: one sample per group.
+        (batch: 2, inChannels: 8, outChannels: 2, length: 20_001, kernel: 9, stride: 2, padding: 0, bias: false),
     ] as [ConvShape])
     func convolutionMatchesPlainLoops(_ shape: ConvShape) {
         var layout = ParameterLayout()
@@ -93,6 +93,23 @@ import Testing
         let expected = separate.array
         let fused = conv.forward(x, store, epilogue: norm.evaluationEpilogue(store, rectify: rectify)).array
         expectClose(fused, expected, "fused conv + BN\(rectify ? " + ReLU" : "")")
+    }
+
+    /// Training BatchNorm with the fused ReLU against BatchNorm then ReLU, forward and backward.
+    @Test func fusedTrainingReLUMatchesSeparateLayers() {
+        func run(fused: Bool) -> [Float] {
+            var layout = ParameterLayout()
+            let norm = BatchNorm1D(name: "b", channels: 3, layout: &layout)
+            let store = randomStore(layout, seed: 33)
+            let x = randomTensor([2, 3, 41], seed: 34)
+            let y = norm.forward(x, store, training: true, rectify: fused)
+            if !fused { ReLU.forward(inPlace: y) }
+            let output = y.array
+            let dy = randomTensor(x.shape, seed: 35)
+            if !fused { ReLU.backward(inPlace: dy, output: y) }
+            return output + norm.backward(dy, store).array + Array(store.gradients)
+        }
+        #expect(run(fused: true) == run(fused: false))
     }
 
     @Test func linearMatchesPlainLoops() {

@@ -12,7 +12,6 @@ final class BasicBlock1D {
     let norm2: BatchNorm1D
     let downsample: (conv: Conv1D, norm: BatchNorm1D)?
 
-    private var hidden: Tensor?
     private var output: Tensor?
 
     init(name: String, inChannels: Int, outChannels: Int, stride: Int, kernel: Int, dropout: Float,
@@ -36,9 +35,7 @@ final class BasicBlock1D {
 
     func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, dropoutKey: UInt64) -> Tensor {
         guard training else { return evaluate(x, store) }
-        let h = norm1.forward(conv1.forward(x, store), store, training: true)
-        ReLU.forward(inPlace: h)
-        hidden = h
+        let h = norm1.forward(conv1.forward(x, store), store, training: true, rectify: true)
         let y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
         let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: true) } ?? x
         addAndRectify(shortcut, into: y)
@@ -58,10 +55,9 @@ final class BasicBlock1D {
 
     /// Returns `dL/dx`; `dy` is overwritten.
     func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
-        guard let y = output, let h = hidden else { preconditionFailure("BasicBlock1D.backward before forward") }
+        guard let y = output else { preconditionFailure("BasicBlock1D.backward before forward") }
         ReLU.backward(inPlace: dy, output: y)
         let dh = dropout.backward(conv2.backward(norm2.backward(dy, store), store))
-        ReLU.backward(inPlace: dh, output: h)
         let dx = conv1.backward(norm1.backward(dh, store), store)
         let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store), store) } ?? dy
         add(dShortcut, into: dx)

@@ -17,7 +17,6 @@ public final class ResNet1D {
     private let blocks: [BasicBlock1D]
     private let pool = GlobalAveragePool1D()
     private let classifier: Linear
-    private var stemOutput: Tensor?
 
     /// Builds the network and initialises its parameters from `seed` (Kaiming-normal fan-out
     /// for convolutions, PyTorch's defaults for BatchNorm and the classifier).
@@ -53,9 +52,7 @@ public final class ResNet1D {
                      "ResNet1D expects [N, \(configuration.leads), L], got \(x.shape)")
         let stem: Tensor
         if training {
-            stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: true)
-            ReLU.forward(inPlace: stem)
-            stemOutput = stem
+            stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: true, rectify: true)
         } else {
             stem = stemConv.forward(x, parameters, epilogue: stemNorm.evaluationEpilogue(parameters, rectify: true))
         }
@@ -71,16 +68,13 @@ public final class ResNet1D {
     /// respect to the last training forward's logits. `gradientsReady(offset)` is called whenever every
     /// gradient from `offset` to the end of the parameter block is final (for overlapping all-reduce).
     public func backward(_ dLogits: Tensor, gradientsReady: (Int) -> Void = { _ in }) {
-        guard let stem = stemOutput else { preconditionFailure("ResNet1D.backward before forward") }
         var g = pool.backward(classifier.backward(dLogits, parameters))
         gradientsReady(classifier.weight.offset)
         for block in blocks.reversed() {
             g = block.backward(g, parameters)
             gradientsReady(block.conv1.weight.offset)
         }
-        let dStem = stemPool.backward(g)
-        ReLU.backward(inPlace: dStem, output: stem)
-        _ = stemConv.backward(stemNorm.backward(dStem, parameters), parameters)
+        _ = stemConv.backward(stemNorm.backward(stemPool.backward(g), parameters), parameters)
         gradientsReady(0)
     }
 
