@@ -2,7 +2,9 @@
 /// resumed run augments exactly as before. `ECGAugmenter` checks it and applies it.
 ///
 /// The augmentations run in the order of the properties below. `AugmentationPolicy()` (every probability 0) is
-/// the identity.
+/// the identity. Magnitudes that are not seconds or hertz are in the window's units: augmenting after
+/// `LeadStandardization` (so per-lead standardisation does not undo amplitude scaling) makes them lead standard
+/// deviations; augmenting before it makes them millivolts.
 public struct AugmentationPolicy: Sendable, Equatable, Codable {
     public var amplitudeScaling: AmplitudeScaling
     public var baselineWander: BaselineWander

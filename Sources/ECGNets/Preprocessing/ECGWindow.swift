@@ -21,7 +21,8 @@ public struct ECGWindow: Sendable, Equatable {
         samples[lead * length ..< (lead + 1) * length]
     }
 
-    /// Runs `body` on the samples with their checked layout (which a window's own shape always satisfies).
+    /// Runs `body` on the samples with their checked layout, which a window's own shape always satisfies except
+    /// for a window of a record without leads, where there is nothing to change and `body` is not run.
     mutating func withLayout(_ body: (ECGWindowLayout) -> Void) {
         let (leadCount, validLength) = (self.leadCount, placement.validLength)
         samples.withUnsafeMutableBufferPointer { buffer in
