@@ -19,8 +19,7 @@ struct BenchCommand: ParsableCommand {
             all-reduce.
             """)
 
-    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")).")
-    var model: ModelName = .resnet34
+    @OptionGroup var network: ModelOptions
 
     @Option(help: "Samples per step (per rank under mpirun).")
     var batchSize = 32
@@ -54,42 +53,42 @@ struct BenchCommand: ParsableCommand {
 
     private func measure(_ world: Communicator) throws {
         let threads = threading.apply(ranksOnNode: world.localSize)
-        let configuration = ResNet1DConfiguration(depth: model.depth)
-        let network = ResNet1D(configuration, seed: 0)
+        let configuration = try network.configuration()
+        let model = ResNet1D(configuration, seed: 0)
         var random = RandomStream(seed: 0, 0xBE_4C)
         let input = Tensor(shape: [batchSize, configuration.leads, length],
                            values: (0..<(batchSize * configuration.leads * length)).map { _ in Float(random.nextNormal()) })
         let targets = Tensor(shape: [batchSize, configuration.classes],
                              values: (0..<(batchSize * configuration.classes)).map { _ in random.nextUniform() < 0.1 ? 1 : 0 })
-        let optimizer = Adam(parameterCount: network.parameters.parameterCount,
+        let optimizer = Adam(parameterCount: model.parameters.parameterCount,
                              settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
-        let reducer = GradientAllReduce(group: world, store: network.parameters, bucketSize: 4_194_304)
+        let reducer = GradientAllReduce(group: world, store: model.parameters, bucketSize: 4_194_304)
         var waitSeconds = 0.0
         func trainingStep() throws {
-            let logits = network.forward(input, training: true, dropoutKey: UInt64(optimizer.stepCount))
+            let logits = model.forward(input, training: true, dropoutKey: UInt64(optimizer.stepCount))
             let (_, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets)
-            network.parameters.zeroGradients()
+            model.parameters.zeroGradients()
             reducer.begin()
-            network.backward(gradient) { reducer.gradientsReady(from: $0) }
+            model.backward(gradient) { reducer.gradientsReady(from: $0) }
             try reducer.finish()
             waitSeconds += reducer.waitSeconds
-            optimizer.step(network.parameters)
+            optimizer.step(model.parameters)
         }
         try trainingStep()
         try world.barrier()
         waitSeconds = 0
         let trainSeconds = try time { for _ in 0..<steps { try trainingStep() } }
-        _ = network.forward(input, training: false)
+        _ = model.forward(input, training: false)
         try world.barrier()
-        let inferSeconds = time { for _ in 0..<steps { _ = network.forward(input, training: false) } }
+        let inferSeconds = time { for _ in 0..<steps { _ = model.forward(input, training: false) } }
         var slowest = [trainSeconds, inferSeconds, waitSeconds]
         for i in 0..<3 { slowest[i] = Double(try world.allReduceMax(Int64(slowest[i] * 1e9))) / 1e9 }
         guard world.rank == 0 else { return }
 
         let samples = Double(batchSize * steps * world.size)
-        let macs = Double(network.multiplyAccumulates(length: length))
+        let macs = Double(model.multiplyAccumulates(length: length))
         let result = BenchResult(
-            model: model.name, parameters: network.parameters.parameterCount, batchSize: batchSize, length: length,
+            model: network.model.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
             steps: steps, ranks: world.size, threads: threads,
             trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
             trainGFLOPS: samples * 6 * macs / slowest[0] / 1e9, inferGFLOPS: samples * 2 * macs / slowest[1] / 1e9,

@@ -20,11 +20,7 @@ struct TrainCommand: ParsableCommand {
             0.42, the label prior's entropy, shows learning).
             """)
 
-    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")).")
-    var model: ModelName = .resnet34
-
-    @Option(help: "Channels of the four stages, comma-separated.")
-    var widths = "64,128,256,512"
+    @OptionGroup var network: ModelOptions
 
     @Option(help: "Passes over the training records.")
     var epochs = 1
@@ -49,9 +45,6 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Weight decay (L2 for adam and sgd, decoupled for adamw).")
     var weightDecay: Float = 1e-5
-
-    @Option(help: "Dropout probability inside the residual blocks.")
-    var dropout: Float = 0.2
 
     @Flag(help: "Compute BatchNorm statistics over all ranks, so results do not depend on the number of ranks.")
     var syncBN = false
@@ -81,9 +74,7 @@ struct TrainCommand: ParsableCommand {
         guard records >= 1 else { throw ValidationError("--records must be at least 1.") }
         guard learningRate > 0 else { throw ValidationError("--lr must be positive.") }
         guard weightDecay >= 0 else { throw ValidationError("--weight-decay must not be negative.") }
-        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1).") }
         guard bucketMiB > 0 else { throw ValidationError("--bucket-mib must be positive.") }
-        _ = try parsedWidths()
     }
 
     func run() throws {
@@ -103,15 +94,15 @@ struct TrainCommand: ParsableCommand {
         guard batchSize >= world.size else {
             throw ValidationError("--batch-size \(batchSize) is smaller than the \(world.size) ranks: every rank needs a sample per step.")
         }
-        let configuration = ResNet1DConfiguration(depth: model.depth, widths: try parsedWidths(), dropout: dropout)
-        let network = ResNet1D(configuration, seed: seed)
-        if syncBN { network.synchronizeBatchNormalization(over: world) }
+        let configuration = try network.configuration()
+        let model = ResNet1D(configuration, seed: seed)
+        if syncBN { model.synchronizeBatchNormalization(over: world) }
         let source = SyntheticRhythmTask(count: records, leads: configuration.leads, classes: configuration.classes,
                                          length: length, seed: seed)
         let sampler = try EpochSampler(recordCount: records, worldSize: world.size, globalBatchSize: batchSize, seed: seed)
         let trainer = DataParallelTrainer(
-            model: network,
-            optimizer: optimizer.make(parameterCount: network.parameters.parameterCount,
+            model: model,
+            optimizer: optimizer.make(parameterCount: model.parameters.parameterCount,
                                       settings: OptimizerSettings(learningRate: learningRate, weightDecay: weightDecay)),
             source: source, sampler: sampler, group: world,
             bucketSize: max(1, Int(bucketMiB * 1_048_576) / MemoryLayout<Float>.stride), seed: seed)
@@ -119,7 +110,7 @@ struct TrainCommand: ParsableCommand {
         let log = try MetricsLog(directory: URL(fileURLWithPath: logDir), rank: world.rank)
         let totalSteps = min(maxSteps ?? Int.max, epochs * sampler.stepsPerEpoch)
         if world.rank == 0 {
-            print("dist-train: \(model) (\(network.parameters.parameterCount) parameters) on the synthetic task, "
+            print("dist-train: \(network.model) (\(model.parameters.parameterCount) parameters) on the synthetic task, "
                   + "\(world.size) rank(s) x \(threads) thread(s), global batch \(batchSize) x \(configuration.leads) x \(length), "
                   + "\(sampler.stepsPerEpoch) steps per epoch, \(totalSteps) steps, \(optimizer.rawValue), "
                   + (syncBN ? "sync BN" : "local BN"))
@@ -136,7 +127,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         if world.rank == 0 {
-            if let parametersOut { try writeParameters(network.parameters, to: URL(fileURLWithPath: parametersOut)) }
+            if let parametersOut { try writeParameters(model.parameters, to: URL(fileURLWithPath: parametersOut)) }
             print("dist-train: metrics logs in \(URL(fileURLWithPath: logDir).path)/rank-<r>.jsonl")
         }
     }
@@ -148,14 +139,6 @@ struct TrainCommand: ParsableCommand {
             data.append(contentsOf: UnsafeRawBufferPointer(store.storage(of: entry)))
         }
         try data.write(to: url, options: .atomic)
-    }
-
-    private func parsedWidths() throws -> [Int] {
-        let values = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == model.depth.blocksPerStage.count, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--widths needs \(model.depth.blocksPerStage.count) positive integers, e.g. 64,128,256,512 (got '\(widths)').")
-        }
-        return values.compactMap { $0 }
     }
 }
 
