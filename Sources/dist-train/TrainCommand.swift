@@ -37,6 +37,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training records of the synthetic task.")
     var records = 1024
 
+    @Option(help: "Validation records, scored with the Challenge metrics after every epoch (0: none).")
+    var validationRecords = 256
+
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
@@ -72,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
         guard length >= 64 else { throw ValidationError("--length must be at least 64 samples.") }
         guard records >= 1 else { throw ValidationError("--records must be at least 1.") }
+        guard validationRecords >= 0 else { throw ValidationError("--validation-records must not be negative.") }
         guard learningRate > 0 else { throw ValidationError("--lr must be positive.") }
         guard weightDecay >= 0 else { throw ValidationError("--weight-decay must not be negative.") }
         guard bucketMiB > 0 else { throw ValidationError("--bucket-mib must be positive.") }
@@ -125,11 +129,28 @@ struct TrainCommand: ParsableCommand {
                 if world.rank == 0 { print("dist-train: stop requested; all ranks stopped after step \(report.step).") }
                 break
             }
+            if trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps {
+                try validate(model, source: source, world: world, epoch: report.epoch, step: report.step)
+            }
         }
         if world.rank == 0 {
             if let parametersOut { try writeParameters(model.parameters, to: URL(fileURLWithPath: parametersOut)) }
             print("dist-train: metrics logs in \(URL(fileURLWithPath: logDir).path)/rank-<r>.jsonl")
         }
+    }
+
+    /// Scores the validation records over all ranks and prints the Challenge metrics on rank 0.
+    private func validate(_ model: ResNet1D, source: SyntheticRhythmTask, world: Communicator, epoch: Int, step: Int) throws {
+        guard validationRecords > 0 else { return }
+        // Validation samples are indices the training records never use.
+        let indices = Array(source.count..<(source.count + validationRecords))
+        guard let (probabilities, targets) = try DistributedEvaluation.gather(
+            model: model, source: source, indices: indices, group: world, batchSize: max(1, batchSize / world.size)) else { return }
+        let scores = try DistributedEvaluation.challengeScores(probabilities: probabilities, targets: targets)
+        func format(_ value: Double) -> String { value.isNaN ? "n/a" : String(format: "%.3f", value) }
+        print("validation after epoch \(epoch + 1) (step \(step), \(validationRecords) records): "
+              + "AUROC \(format(scores.auroc))  AUPRC \(format(scores.auprc))  F-measure \(format(scores.fMeasure))  "
+              + "Challenge metric \(format(scores.challengeMetric))")
     }
 
     /// The parameters and buffers, entry by entry in state_dict order, as raw float32.

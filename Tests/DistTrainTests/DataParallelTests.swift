@@ -10,11 +10,13 @@ import Testing
     /// 1e-5 apart. SGD keeps rounding at rounding size (measured: 1 vs 2 ranks within 1e-5 after 20 steps).
     static let arguments = ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--records", "320",
                             "--batch-size", "16", "--max-steps", "20", "--sync-bn", "--dropout", "0", "--optimizer", "sgd",
-                            "--lr", "0.005", "--threads", "1", "--progress", "lines"]
+                            "--lr", "0.005", "--threads", "1", "--progress", "lines", "--validation-records", "37"]
 
     struct Run {
         let losses: [Double]
         let parameters: [Float]
+        /// Rank 0's validation lines (Challenge metrics of the gathered predictions).
+        let validation: [String]
     }
 
     func train(ranks: Int?, in directory: URL, name: String) throws -> Run {
@@ -27,7 +29,8 @@ import Testing
         }
         let data = try Data(contentsOf: directory.appendingPathComponent("\(name).bin"))
         let parameters = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        return Run(losses: losses, parameters: parameters)
+        let validation = result.output.split(separator: "\n").filter { $0.hasPrefix("validation") }.map(String.init)
+        return Run(losses: losses, parameters: parameters, validation: validation)
     }
 
     /// With sync BN and no dropout, 2 and 4 ranks with per-rank batches of 8 and 4 follow the 1-rank run with
@@ -47,6 +50,8 @@ import Testing
         let floor = 1e-5 * (single.parameters.map(abs).max() ?? 0)
         let outside = zip(single.parameters, parallel.parameters).filter { abs($0 - $1) > max(1e-5 * abs($0), floor) }
         #expect(outside.isEmpty, "\(outside.count) parameters differ, e.g. \(outside.prefix(3))")
+        // Validation is scored by all ranks and gathered at rank 0: the same numbers for any world size.
+        #expect(!single.validation.isEmpty && single.validation == parallel.validation, "\(single.validation) vs \(parallel.validation)")
     }
 
     /// The same command twice gives bit-identical parameters.

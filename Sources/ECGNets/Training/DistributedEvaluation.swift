@@ -1,0 +1,49 @@
+import DistTensor
+import Foundation
+
+/// Scores samples with every rank taking a contiguous share, and gathers the probabilities at rank 0
+/// in the order the samples were given, so the result does not depend on the number of ranks.
+public enum DistributedEvaluation {
+    /// The model's probabilities and the targets `[samples × classes]` for `indices` of `source`, at
+    /// rank 0 (nil on the other ranks). Evaluation mode: running BatchNorm statistics, no dropout.
+    public static func gather(model: ResNet1D, source: SampleSource, indices: [Int], group: ProcessGroup,
+                              batchSize: Int) throws -> (probabilities: [Float], targets: [Float])? {
+        let share = Array(indices[(indices.count * group.rank / group.size)..<(indices.count * (group.rank + 1) / group.size)])
+        let (leads, length, classes) = (source.leads, source.length, source.classes)
+        var probabilities: [Float] = []
+        var targets: [Float] = []
+        probabilities.reserveCapacity(share.count * classes)
+        for start in stride(from: 0, to: share.count, by: batchSize) {
+            let batch = share[start..<min(start + batchSize, share.count)]
+            let signals = Tensor(zeros: [batch.count, leads, length])
+            let batchTargets = Tensor(zeros: [batch.count, classes])
+            for (n, index) in batch.enumerated() {
+                try source.fill(index, epoch: 0, signal: signals.base + n * leads * length, target: batchTargets.base + n * classes)
+            }
+            let logits = model.forward(signals, training: false)
+            probabilities += logits.array.map { 1 / (1 + exp(-$0)) }
+            targets += batchTargets.array
+        }
+        let allProbabilities = try group.gather(probabilities, root: 0)
+        let allTargets = try group.gather(targets, root: 0)
+        return group.rank == 0 ? (allProbabilities, allTargets) : nil
+    }
+
+    /// The official 2020 Challenge scores of probabilities over the 27 scored classes (in
+    /// `ChallengeClasses.challenge2020` order), with outputs thresholded at `threshold`.
+    public static func challengeScores(probabilities: [Float], targets: [Float], threshold: Float = 0.5) throws -> ChallengeScores {
+        let classes = ChallengeClasses.challenge2020
+        let codes = classes.codes
+        precondition(probabilities.count == targets.count && probabilities.count % codes.count == 0,
+                     "probabilities and targets must be [samples × \(codes.count)]")
+        var records = ScoringRecords(classes: classes.scoring)
+        for sample in 0..<(probabilities.count / codes.count) {
+            let row = sample * codes.count
+            let positive = (0..<codes.count).filter { targets[row + $0] > 0.5 }.map { codes[$0] }
+            let p = (0..<codes.count).map { Double(probabilities[row + $0]) }
+            let outputs = classes.scoring.outputs(columnCodes: codes, binary: p.map { $0 > Double(threshold) }, probabilities: p)
+            try records.append(recordID: "sample-\(sample)", labels: classes.scoring.labels(forDxCodes: positive), outputs: outputs)
+        }
+        return ChallengeScores(records)
+    }
+}
