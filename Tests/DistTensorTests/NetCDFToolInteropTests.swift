@@ -69,6 +69,47 @@ struct NetCDFToolInteropTests {
         }
     }
 
+    @Test func ncdumpShowsTheStorageWeAskedFor() throws {
+        let directory = try NetCDFTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("dataset.nc")
+        let file = try NetCDFFile.create(at: url)
+        let sample = try file.root.createDimension(named: "sample", length: 1000)
+        let samples = (0..<1000).map { Int16($0 % 7 == 0 ? -32767 : $0) }
+        try file.root.createVariable(named: "plain", type: .int16, dimensions: [sample]).write(samples)
+        try file.root.createVariable(named: "packed", type: .int16, dimensions: [sample],
+                                     storage: .chunked([250], deflateLevel: 3, shuffle: true, prefill: false))
+            .write(samples)
+        try file.close()
+        #expect(try NetCDFFile.open(at: url).root.variable(named: "packed").read(Int16.self) == samples)
+
+        let dump = try NetCDFTestSupport.run("ncdump", ["-h", "-s", url.path])
+        #expect(dump.status == 0, "ncdump failed: \(dump.error)")
+        let lines = dump.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        for expected in [#"plain:_Storage = "contiguous" ;"#, #"packed:_Storage = "chunked" ;"#,
+                         "packed:_ChunkSizes = 250 ;", "packed:_DeflateLevel = 3 ;", #"packed:_Shuffle = "true" ;"#,
+                         #"packed:_NoFill = "true" ;"#] {
+            #expect(lines.contains(expected), "ncdump -h -s lacks \(expected):\n\(dump.output)")
+        }
+        #expect(!lines.contains(#"plain:_NoFill = "true" ;"#))
+    }
+
+    @Test func syncedDataIsVisibleToAnotherProcessWhileTheFileIsOpen() throws {
+        let directory = try NetCDFTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("open.nc")
+        let file = try NetCDFFile.create(at: url)
+        let step = try file.root.createUnlimitedDimension(named: "step")
+        let loss = try file.root.createVariable(named: "loss", type: .float64, dimensions: [step])
+        try loss.write([0.75, 0.5], start: [0], count: [2])
+        try file.sync()
+        // HDF5 file locking is off (HDF5FileLocking), so another process may open a file this one still writes.
+        let dump = try NetCDFTestSupport.run("ncdump", ["-v", "loss", url.path])
+        try file.close()
+        #expect(dump.status == 0, "ncdump failed: \(dump.error)")
+        #expect(dump.output.contains("loss = 0.75, 0.5 ;"), "\(dump.output)")
+    }
+
     @Test func filesMadeByNcgenReadBack() throws {
         let directory = try NetCDFTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

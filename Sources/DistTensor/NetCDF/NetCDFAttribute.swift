@@ -4,9 +4,13 @@
 /// Written as `char`, `string`, `int64` and `double` attributes. When read, any integer attribute type becomes
 /// `.integers` and `float`/`double` become `.doubles`, so files from other writers read too.
 public enum NetCDFAttribute: Sendable, Equatable, CustomStringConvertible {
+    /// UTF-8 text, stored as a `char` attribute (what `ncdump` and netCDF4-python show as a plain string).
     case text(String)
+    /// An array of strings, stored as a `string` attribute.
     case strings([String])
+    /// 64-bit integers, stored as `int64`.
     case integers([Int64])
+    /// Doubles, stored as `double`.
     case doubles([Double])
 
     /// A single 64-bit integer.

@@ -5,11 +5,15 @@ import Foundation
 /// turns every library return code into a thrown `NetCDFError`. Its content is reached through `root`.
 ///
 /// All library calls go through one process-wide lock (NetCDF-C is not thread-safe), and the open/closed state is
-/// only touched under that lock, so a file may be shared between threads.
+/// only touched under that lock, so a file may be shared between threads. HDF5 file locking is off unless the
+/// environment sets `HDF5_USE_FILE_LOCKING` (see `HDF5FileLocking`).
 public final class NetCDFFile: @unchecked Sendable {
     /// How an existing file is opened.
     public enum Mode: Sendable {
-        case readOnly, write
+        /// Reading only; every change throws `NetCDFError.readOnly`.
+        case readOnly
+        /// Reading and changing.
+        case write
     }
 
     /// Where the file is.
@@ -32,6 +36,7 @@ public final class NetCDFFile: @unchecked Sendable {
 
     /// Creates a NetCDF-4 (HDF5-based) file at `url`, replacing any existing file, open for writing.
     public static func create(at url: URL) throws(NetCDFError) -> NetCDFFile {
+        HDF5FileLocking.disabledUnlessConfigured
         var id: Int32 = 0
         try NetCDFLibraryLock.withLock { () throws(NetCDFError) in
             try check(nc_create(url.path, NC_NETCDF4 | NC_CLOBBER, &id), path: url.path, operation: "nc_create",
@@ -43,6 +48,7 @@ public final class NetCDFFile: @unchecked Sendable {
     /// Opens the existing NetCDF file (classic or NetCDF-4) at `url`; a missing, truncated or non-NetCDF file
     /// throws a `NetCDFError.library` saying which.
     public static func open(at url: URL, mode: Mode = .readOnly) throws(NetCDFError) -> NetCDFFile {
+        HDF5FileLocking.disabledUnlessConfigured
         var id: Int32 = 0
         let flags = mode == .write ? NC_WRITE : NC_NOWRITE
         try NetCDFLibraryLock.withLock { () throws(NetCDFError) in

@@ -54,7 +54,7 @@ public struct NetCDFGroup: Sendable {
     /// The names of this group's direct sub-groups.
     public func groupNames() throws(NetCDFError) -> [String] {
         try file.withOpenFile { () throws(NetCDFError) in
-            let ids = try childIDs("nc_inq_grps") { count, ids in nc_inq_grps(id, count, ids) }
+            let ids = try libraryIDs("nc_inq_grps") { count, ids in nc_inq_grps(id, count, ids) }
             var names: [String] = []
             for child in ids {
                 names.append(try file.name("nc_inq_grpname", object: "group \(path)") { nc_inq_grpname(child, $0) })
@@ -108,7 +108,7 @@ public struct NetCDFGroup: Sendable {
     /// The dimensions defined in this group itself (not those inherited from ancestors).
     public func dimensions() throws(NetCDFError) -> [NetCDFDimension] {
         try file.withOpenFile { () throws(NetCDFError) in
-            let ids = try childIDs("nc_inq_dimids") { count, ids in nc_inq_dimids(id, count, ids, 0) }
+            let ids = try libraryIDs("nc_inq_dimids") { count, ids in nc_inq_dimids(id, count, ids, 0) }
             var dimensions: [NetCDFDimension] = []
             for dimensionID in ids {
                 dimensions.append(try dimension(withID: dimensionID))
@@ -131,7 +131,7 @@ public struct NetCDFGroup: Sendable {
     private func isUnlimited(dimensionID: Int32) throws(NetCDFError) -> Bool {
         var groupID = id
         while true {
-            let unlimited = try childIDs("nc_inq_unlimdims") { count, ids in nc_inq_unlimdims(groupID, count, ids) }
+            let unlimited = try libraryIDs("nc_inq_unlimdims") { count, ids in nc_inq_unlimdims(groupID, count, ids) }
             if unlimited.contains(dimensionID) { return true }
             var parent: Int32 = 0
             let status = nc_inq_grp_parent(groupID, &parent)
@@ -159,9 +159,7 @@ public struct NetCDFGroup: Sendable {
             let dimensionIDs = dimensions.map(\.id)
             try file.check(nc_def_var(id, name, type.code, Int32(dimensionIDs.count), dimensionIDs, &variableID),
                            operation: "nc_def_var", object: "variable '\(qualified)'")
-            if !dimensions.isEmpty {
-                try storage.apply(to: variableID, in: id, dimensions: dimensions, file: file, variable: qualified)
-            }
+            try storage.apply(to: variableID, in: id, dimensions: dimensions, file: file, variable: qualified)
             return NetCDFVariable(group: self, id: variableID, name: name, type: type, dimensions: dimensions)
         }
     }
@@ -184,7 +182,7 @@ public struct NetCDFGroup: Sendable {
     /// The names of the variables in this group, in definition order.
     public func variableNames() throws(NetCDFError) -> [String] {
         try file.withOpenFile { () throws(NetCDFError) in
-            let ids = try childIDs("nc_inq_varids") { count, ids in nc_inq_varids(id, count, ids) }
+            let ids = try libraryIDs("nc_inq_varids") { count, ids in nc_inq_varids(id, count, ids) }
             var names: [String] = []
             for variableID in ids {
                 names.append(try file.name("nc_inq_varname", object: "variable #\(variableID) in group \(path)") {
@@ -236,7 +234,7 @@ public struct NetCDFGroup: Sendable {
     }
 
     /// Runs a library listing call twice (once for the count, once for the ids); call with the library lock held.
-    private func childIDs(_ operation: String,
+    private func libraryIDs(_ operation: String,
                           _ listing: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>?) -> Int32)
         throws(NetCDFError) -> [Int32] {
         var count: Int32 = 0
