@@ -246,6 +246,39 @@ import Testing
         #expect(sizes[1] < sizes[0] / 4)
     }
 
+    @Test func threadsCreateWriteAndReadFilesAtOnce() throws {
+        let directory = try NetCDFTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // With NetCDFLibraryLock disabled this failed in 7 of 20 runs (4 crashes, 3 wrong values): NetCDF-C's own
+        // bookkeeping is not thread-safe even over a thread-safe HDF5.
+        let files = 400, length = 500
+        // Each iteration writes only its own element.
+        nonisolated(unsafe) let mismatches = UnsafeMutableBufferPointer<Int>.allocate(capacity: files)
+        defer { mismatches.deallocate() }
+        mismatches.initialize(repeating: -1)
+        DispatchQueue.concurrentPerform(iterations: files) { index in
+            // File `index` holds index * length + i at position i, exactly representable in float32.
+            let expected = (0..<length).map { Float(index * length + $0) }
+            let url = directory.appendingPathComponent("file-\(index).nc")
+            do {
+                let file = try NetCDFFile.create(at: url)
+                let axis = try file.root.createDimension(named: "n", length: length)
+                let variable = try file.root.createVariable(named: "values.\(index)", type: .float32,
+                                                            dimensions: [axis])
+                try variable.write(expected)
+                try variable.attributes.set("index", to: .integer(Int64(index)))
+                try file.close()
+                let reopened = try NetCDFFile.open(at: url).root.variable(named: "values.\(index)")
+                let values = try reopened.read(Float.self)
+                let attribute = try reopened.attributes.integer(named: "index")
+                mismatches[index] = zip(values, expected).filter { $0 != $1 }.count + (attribute == index ? 0 : 1)
+            } catch {
+                mismatches[index] = length
+            }
+        }
+        #expect(Array(mismatches) == [Int](repeating: 0, count: files))
+    }
+
     @Test func closeIsIdempotentAndFilesMayBeReopenedForWriting() throws {
         let directory = try NetCDFTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
