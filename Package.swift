@@ -22,7 +22,7 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf",
                        providers: [.apt(["libnetcdf-dev"])]),
-        .target(name: "DistTensor", dependencies: ["CBLAS", "CMPI"],
+        .target(name: "DistTensor", dependencies: ["CBLAS", "CMPI", "CNetCDF"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "ECGNets", dependencies: ["DistTensor"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The POSIX steps that make a file and its name durable (`fsync` of a file and of a directory, `rename`,
+/// `unlink`), each turning a failure into `NetCDFError.fileSystem` with `errno`'s text.
+enum DurableFileOperations {
+    /// Forces the file's data and metadata to stable storage.
+    static func synchronizeFile(at url: URL) throws(NetCDFError) {
+        try synchronize(url.path, flags: O_RDONLY, what: "fsync of the file")
+    }
+
+    /// Forces the directory holding `url` to stable storage, so a rename into it survives a power loss.
+    static func synchronizeDirectory(containing url: URL) throws(NetCDFError) {
+        try synchronize(url.deletingLastPathComponent().path, flags: O_RDONLY | O_DIRECTORY,
+                        what: "fsync of the directory")
+    }
+
+    /// Atomically replaces `destination` (if any) by `source`; both must be on the same file system.
+    static func replace(_ destination: URL, with source: URL) throws(NetCDFError) {
+        guard rename(source.path, destination.path) == 0 else {
+            throw failure(destination.path, "rename from \(source.lastPathComponent)")
+        }
+    }
+
+    /// Deletes the file at `url` if it exists; used to clean up after a failed write, so it reports nothing.
+    static func removeIfPresent(_ url: URL) {
+        _ = unlink(url.path)
+    }
+
+    private static func synchronize(_ path: String, flags: Int32, what: String) throws(NetCDFError) {
+        let descriptor = open(path, flags)
+        guard descriptor >= 0 else { throw failure(path, "open for \(what)") }
+        defer { _ = close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure(path, what) }
+    }
+
+    private static func failure(_ path: String, _ operation: String) -> NetCDFError {
+        let code = errno
+        return .fileSystem(path: path, operation: operation, errno: code, message: String(cString: strerror(code)))
+    }
+}
