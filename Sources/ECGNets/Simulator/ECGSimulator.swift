@@ -4,7 +4,9 @@ import Foundation
 /// A deterministic source of labelled synthetic 12-lead ECGs for training and testing without patient data.
 ///
 /// Record `index` of a simulator with a given seed is a pure function of `(seed, index, configuration)`: the
-/// same on every run, and independent of which other records were generated. Each record draws a patient, a
+/// same bit for bit on every run, and independent of which other records were generated. All randomness comes
+/// from DistTensor's `RandomStream`; the only other inputs are the C library's `sin`, `cos`, `exp`, `log` and
+/// `sqrt`, so platforms whose math libraries round those alike give identical records. Each record draws a patient, a
 /// set of findings (see `ECGCondition`), a beat schedule and a beat morphology (a moving cardiac dipole in the
 /// manner of McSharry et al.'s ECGSYN, projected onto the 12 leads with Dower's coefficients), then adds
 /// baseline wander, muscle and measurement noise. Labels are derived from what was drawn.

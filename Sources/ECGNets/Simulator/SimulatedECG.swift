@@ -54,9 +54,10 @@ public struct SimulatedECGTruth: Sendable {
     public let rrIntervals: [Double]
     /// 60 / mean RR interval, in beats per minute.
     public let meanHeartRate: Double
-    /// QRS duration of the conducted (non-premature) beats, in seconds.
+    /// QRS duration of the conducted (non-premature) beats, in seconds: from where the first QRS wave rises to
+    /// where the last one has fallen back (each at 4.4 % of its peak, about where a deflection stops showing).
     public let qrsDuration: Double
-    /// P onset to QRS onset of sinus beats, in seconds; nil when there are no P waves.
+    /// P onset to QRS onset of sinus beats (onsets as for `qrsDuration`), in seconds; nil without P waves.
     public let prInterval: Double?
     /// QRS onset to T end (the tangent-method end of the T wave), in seconds.
     public let qtInterval: Double
