@@ -182,8 +182,7 @@ struct BeatMorphology {
 
     // MARK: Repolarization and atria
 
-    /// The T wave of a conducted beat: an asymmetric pair (a broad early part and the main peak) whose main
-    /// peak's tangent end falls at the QT interval.
+    /// The T wave of a conducted beat, ending (by the tangent method) at the QT interval.
     private static func repolarization(_ profile: ClinicalProfile, qrs: [DipoleWave],
                                        using random: inout RandomStream) -> [DipoleWave] {
         let size = random.uniform(0.22...0.45)
@@ -201,13 +200,18 @@ struct BeatMorphology {
             // Secondary repolarization: a part opposite the late right-ventricular wave (negative T in V1–V2).
             vector += random.direction(near: SIMD3(0.5, -0.05, 0.85), spread: 0.1) * random.uniform(0.08...0.15)
         }
-        // The T wave fills the JT interval without reaching back into the QRS: its early part (below) rises
-        // 6.3 widths before the T end, so the width stays under JT / 6.3.
+        // The T wave fills the JT interval without reaching back into the QRS: its early part rises 6.3 widths
+        // before the T end (see `tWave`), so the width stays under JT / 6.3.
         let jt = profile.qtInterval - profile.qrsDuration
-        let width = min(0.15 * jt, 0.065)
-        // The tangent at a Gaussian's steepest down-slope (one width after its peak) meets the baseline two
-        // widths after the peak.
-        let peak = DipoleWave(center: profile.qtInterval - 2 * width, width: width, vector: vector)
+        return tWave(endingAt: profile.qtInterval, width: min(0.15 * jt, 0.065), vector: vector)
+    }
+
+    /// An asymmetric T wave (slow rise, faster fall): a main peak of `width` and an early part 30 % as large, 1.5
+    /// times as wide and 1.3 widths earlier, which starts (two of its widths before its peak) 6.3 widths before
+    /// `end`. The main peak is placed so that the tangent at its steepest down-slope (one width after the peak)
+    /// meets the baseline at `end`, two widths after the peak.
+    private static func tWave(endingAt end: Double, width: Double, vector: SIMD3<Double>) -> [DipoleWave] {
+        let peak = DipoleWave(center: end - 2 * width, width: width, vector: vector)
         let upslope = DipoleWave(center: peak.center - 1.3 * width, width: 1.5 * width, vector: 0.3 * vector)
         return [upslope, peak]
     }
@@ -237,12 +241,9 @@ struct BeatMorphology {
                                vector: random.direction(near: focus, spread: 0.15) * 0.9 * size)
         let late = DipoleWave(center: 0.7 * duration, width: 0.12 * duration,
                               vector: random.direction(near: focus, spread: 0.3) * size * random.uniform(0.6...0.9))
-        let tEnd = duration + random.uniform(0.24...0.3)
-        let tWidth = 0.15 * (tEnd - duration)
+        let jt = random.uniform(0.24...0.3)
         let tVector = -unit(early.area + late.area) * random.uniform(0.3...0.5)
-        let tPeak = DipoleWave(center: tEnd - 2 * tWidth, width: tWidth, vector: tVector)
-        let tUpslope = DipoleWave(center: tPeak.center - 1.3 * tWidth, width: 1.5 * tWidth, vector: 0.3 * tVector)
-        return [early, late, tUpslope, tPeak]
+        return [early, late] + tWave(endingAt: duration + jt, width: 0.15 * jt, vector: tVector)
     }
 
     // MARK: Measurements of the noise-free waves
