@@ -1,0 +1,147 @@
+import DistTensor
+import Foundation
+
+/// When each ventricular beat and each sinus P wave of a record happens.
+///
+/// The schedule starts a few seconds before the record (so the record opens mid-rhythm, with the T wave of an
+/// earlier beat) and runs past its end. Sinus rhythm follows ECGSYN's RR process; atrial fibrillation has
+/// independent, log-normally distributed RR intervals (irregularly irregular); flutter conducts every 2nd, 3rd
+/// or 4th flutter wave (fixed or variable block). Ventricular premature beats interrupt sinus rhythm early; the
+/// sinus node is not reset, so the P wave due next still fires (hidden in the premature beat), its conduction is
+/// blocked, and the next conducted beat comes on time: a full compensatory pause of two sinus cycles.
+struct BeatSchedule {
+    /// A ventricular beat.
+    struct Beat {
+        /// QRS onset, in seconds from the record's start (negative before it).
+        var qrsOnset: Double
+        var isPremature: Bool
+        /// Factor on every wave of the beat: respiratory modulation and beat-to-beat jitter.
+        var amplitudeScale: Double
+    }
+
+    var beats: [Beat]
+    /// Onsets of sinus P waves, in seconds from the record's start (empty without sinus rhythm).
+    var pWaveOnsets: [Double]
+    /// In flutter, the time of one flutter wave's sharp turn, from which the others follow every cycle length.
+    var flutterWaveTime: Double?
+
+    /// Seconds of rhythm generated before the record starts.
+    static let leadIn = 3.0
+    /// Shortest coupling interval of a premature beat, in seconds.
+    static let minimumCoupling = 0.4
+
+    /// The schedule of a record of `duration` seconds; `breathing` is the respiratory frequency in Hz.
+    static func draw(for profile: ClinicalProfile, duration: Double, breathing: Double,
+                     using random: inout RandomStream) -> BeatSchedule {
+        let onsetsAndP: (onsets: [Double], pWaves: [Double])
+        var flutterWaveTime: Double?
+        switch profile.rhythm {
+        case .sinus:
+            onsetsAndP = sinusRhythm(profile, duration: duration, breathing: breathing, using: &random)
+        case .atrialFibrillation:
+            onsetsAndP = (fibrillation(profile, duration: duration, using: &random), [])
+        case let .atrialFlutter(cycleLength, ratios):
+            let flutterWaves = flutter(cycleLength: cycleLength, ratios: ratios, duration: duration, using: &random)
+            onsetsAndP = (flutterWaves.onsets, [])
+            flutterWaveTime = flutterWaves.firstWave
+        }
+        let breathingPhase = random.phase()
+        let modulationDepth = random.uniform(0.02...0.06)
+        var beats = onsetsAndP.onsets.map { onset in
+            Beat(qrsOnset: onset, isPremature: false,
+                 amplitudeScale: (1 + modulationDepth * sin(2 * Double.pi * breathing * onset + breathingPhase))
+                     * (1 + 0.015 * random.nextNormal()))
+        }
+        if profile.hasPrematureVentricularContractions {
+            insertPrematureBeats(into: &beats, profile: profile, duration: duration, using: &random)
+        }
+        return BeatSchedule(beats: beats, pWaveOnsets: onsetsAndP.pWaves, flutterWaveTime: flutterWaveTime)
+    }
+
+    /// Sinus QRS onsets and P onsets (PR interval apart) with ECGSYN's heart-rate variability.
+    private static func sinusRhythm(_ profile: ClinicalProfile, duration: Double, breathing: Double,
+                                    using random: inout RandomStream) -> (onsets: [Double], pWaves: [Double]) {
+        let count = Int(((leadIn + duration + 1) / profile.meanRR).rounded(.up)) + 2
+        // Variability falls as the rate rises.
+        let variation = profile.meanRR < 0.55 ? random.uniform(0.008...0.025) : random.uniform(0.015...0.045)
+        let intervals = HeartRateVariability.intervals(count: count, meanRR: profile.meanRR, variation: variation,
+                                                       respiratoryFrequency: breathing, using: &random)
+        var onset = -leadIn + random.uniform(0...1) * profile.meanRR
+        var onsets: [Double] = []
+        for interval in intervals where onset < duration + 1 {
+            onsets.append(onset)
+            onset += interval
+        }
+        return (onsets, onsets.map { $0 - profile.prInterval })
+    }
+
+    /// QRS onsets of atrial fibrillation: independent log-normal RR intervals (coefficient of variation about
+    /// 0.15–0.30), none shorter than the QT interval plus 80 ms (a shorter draw is drawn again).
+    private static func fibrillation(_ profile: ClinicalProfile, duration: Double,
+                                     using random: inout RandomStream) -> [Double] {
+        let sigma = random.uniform(0.15...0.3)
+        let shortest = max(0.3, profile.qtInterval + 0.08)
+        var onset = -leadIn + random.uniform(0...1) * profile.meanRR
+        var onsets: [Double] = []
+        while onset < duration + 1 {
+            onsets.append(onset)
+            var interval = 0.0
+            for _ in 0..<20 where interval < shortest {
+                interval = profile.meanRR * exp(sigma * random.nextNormal() - sigma * sigma / 2)
+            }
+            onset += max(shortest, interval)
+        }
+        return onsets
+    }
+
+    /// QRS onsets of atrial flutter, an AV delay after every `ratio`-th flutter wave (the ratio drawn per beat),
+    /// and the time of the first flutter wave.
+    private static func flutter(cycleLength: Double, ratios: [Int], duration: Double,
+                                using random: inout RandomStream) -> (onsets: [Double], firstWave: Double) {
+        let delay = random.uniform(0.2...0.28)
+        let firstWave = -leadIn + random.uniform(0...1) * cycleLength
+        var onset = firstWave + delay
+        var onsets: [Double] = []
+        while onset < duration + 1 {
+            onsets.append(onset)
+            onset += Double(ratios[random.pick(weights: ratios.map { _ in 1 })]) * cycleLength
+        }
+        return (onsets, firstWave)
+    }
+
+    /// Puts one to three premature beats into the record, each at least three beats from the next, each early
+    /// by a coupling interval of 50–70 % of the sinus cycle or of the mean cycle in fibrillation (at least
+    /// `minimumCoupling`). In sinus rhythm it replaces
+    /// the next conducted beat (compensatory pause); in fibrillation it is followed by a pause of 1.0–1.4 mean
+    /// cycles, after which the rhythm continues.
+    private static func insertPrematureBeats(into beats: inout [Beat], profile: ClinicalProfile, duration: Double,
+                                             using random: inout RandomStream) {
+        let wanted = [1, 2, 3][random.pick(weights: [0.6, 0.3, 0.1])]
+        // Candidates: a beat inside the record whose premature follower and the beat after the pause also are.
+        var candidates = beats.indices.filter { index in
+            beats[index].qrsOnset >= 0.3 && beats[index].qrsOnset + 2.6 * profile.meanRR < duration
+                && index + 2 < beats.count
+        }
+        var chosen: [Int] = []
+        while chosen.count < wanted, !candidates.isEmpty {
+            let index = candidates.remove(at: Int(random.next() % UInt64(candidates.count)))
+            if chosen.allSatisfy({ abs($0 - index) >= 3 }) { chosen.append(index) }
+        }
+        let isSinus = if case .sinus = profile.rhythm { true } else { false }
+        // From the latest to the earliest, so that shifting later beats leaves earlier indices valid.
+        for index in chosen.sorted(by: >) {
+            let cycle = isSinus ? beats[index + 1].qrsOnset - beats[index].qrsOnset : profile.meanRR
+            let coupling = max(minimumCoupling, random.uniform(0.5...0.7) * cycle)
+            let premature = Beat(qrsOnset: beats[index].qrsOnset + coupling, isPremature: true,
+                                 amplitudeScale: beats[index].amplitudeScale * (1 + 0.02 * random.nextNormal()))
+            if isSinus {
+                beats[index + 1] = premature
+            } else {
+                let resumed = premature.qrsOnset + random.uniform(1.0...1.4) * profile.meanRR
+                let shift = resumed - beats[index + 1].qrsOnset
+                for later in (index + 1)..<beats.count { beats[later].qrsOnset += shift }
+                beats.insert(premature, at: index + 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import DistTensor
+import Foundation
+
+/// A deterministic source of labelled synthetic 12-lead ECGs for training and testing without patient data.
+///
+/// Record `index` of a simulator with a given seed is a pure function of `(seed, index, configuration)`: the
+/// same bit for bit on every run, and independent of which other records were generated. All randomness comes
+/// from DistTensor's `RandomStream`; the only other inputs are the C library's `sin`, `cos`, `exp`, `log` and
+/// `sqrt`, so platforms whose math libraries round those alike give identical records. Each record draws a patient, a
+/// set of findings (see `ECGCondition`), a beat schedule and a beat morphology (a moving cardiac dipole in the
+/// manner of McSharry et al.'s ECGSYN, projected onto the 12 leads with Dower's coefficients), then adds
+/// baseline wander, muscle and measurement noise. Labels are derived from what was drawn.
+public struct ECGSimulator: Sendable {
+    /// Signal format of the generated records.
+    public struct Configuration: Sendable, Equatable {
+        /// Supported sampling rates, in Hz.
+        public static let samplingRates: ClosedRange<Double> = 100...2000
+        /// Supported record lengths, in seconds.
+        public static let durations: ClosedRange<Double> = 1...600
+
+        /// Samples per second (default 500 Hz).
+        public var samplingRate: Double
+        /// Record length in seconds (default 10 s).
+        public var duration: Double
+        /// Mains frequency whose interference is added (50 or 60 Hz), or nil for none (the default).
+        public var powerlineFrequency: Double?
+
+        public init(samplingRate: Double = 500, duration: Double = 10, powerlineFrequency: Double? = nil) {
+            self.samplingRate = samplingRate
+            self.duration = duration
+            self.powerlineFrequency = powerlineFrequency
+        }
+    }
+
+    public let seed: UInt64
+    public let configuration: Configuration
+
+    /// A simulator for 10-s records at 500 Hz without powerline interference.
+    public init(seed: UInt64) {
+        self.seed = seed
+        configuration = Configuration()
+    }
+
+    /// A simulator for records in `configuration`'s format; throws if the format is outside the supported ranges.
+    public init(seed: UInt64, configuration: Configuration) throws {
+        guard Configuration.samplingRates.contains(configuration.samplingRate) else {
+            throw ECGSimulatorError.unsupportedSamplingRate(configuration.samplingRate)
+        }
+        guard Configuration.durations.contains(configuration.duration) else {
+            throw ECGSimulatorError.unsupportedDuration(configuration.duration)
+        }
+        if let frequency = configuration.powerlineFrequency,
+           !(frequency > 0 && 2 * frequency < configuration.samplingRate) {
+            throw ECGSimulatorError.unsupportedPowerlineFrequency(frequency, samplingRate: configuration.samplingRate)
+        }
+        self.seed = seed
+        self.configuration = configuration
+    }
+
+    /// The independent random streams of one record, so that changing how one part is drawn leaves the others.
+    private enum Purpose: UInt64 {
+        case profile = 1, morphology, schedule, breathing, atria, noise
+    }
+
+    /// Record number `index` (any integer; negative ones are as valid as positive ones).
+    public func record(at index: Int) -> SimulatedECG {
+        let key = UInt64(bitPattern: Int64(index))
+        func stream(_ purpose: Purpose) -> RandomStream { RandomStream(seed: seed, key, purpose.rawValue) }
+        let rate = configuration.samplingRate
+        let duration = configuration.duration
+        let sampleCount = Int((duration * rate).rounded())
+
+        var profileRandom = stream(.profile)
+        let profile = ClinicalProfile.draw(using: &profileRandom)
+        var breathingRandom = stream(.breathing)
+        let breathing = breathingRandom.uniform(0.2...0.33)
+        var morphologyRandom = stream(.morphology)
+        let morphology = BeatMorphology.build(for: profile, using: &morphologyRandom)
+        var scheduleRandom = stream(.schedule)
+        let schedule = BeatSchedule.draw(for: profile, duration: duration, breathing: breathing, using: &scheduleRandom)
+
+        var trace = HeartVectorTrace(sampleCount: sampleCount, samplingRate: rate)
+        for onset in schedule.pWaveOnsets {
+            trace.add(morphology.pWave, origin: onset, scale: 1)
+        }
+        for beat in schedule.beats {
+            trace.add(beat.isPremature ? morphology.prematureBeat : morphology.conductedBeat,
+                      origin: beat.qrsOnset, scale: beat.amplitudeScale)
+        }
+        var atrialRandom = stream(.atria)
+        var atrialRate: Double?
+        switch profile.rhythm {
+        case .sinus:
+            break
+        case .atrialFibrillation:
+            atrialRate = AtrialActivity.addFibrillation(to: &trace, scale: morphology.atrialScale, using: &atrialRandom)
+        case let .atrialFlutter(cycleLength, _):
+            AtrialActivity.addFlutter(to: &trace, cycleLength: cycleLength, waveTime: schedule.flutterWaveTime ?? 0,
+                                      scale: morphology.atrialScale, using: &atrialRandom)
+            atrialRate = 60 / cycleLength
+        }
+        var noiseRandom = stream(.noise)
+        let noise = RecordingNoise(sampleCount: sampleCount, samplingRate: rate, breathing: breathing,
+                                   powerlineFrequency: configuration.powerlineFrequency, using: &noiseRandom)
+
+        let truth = Self.truth(profile: profile, morphology: morphology, schedule: schedule, duration: duration,
+                               atrialRate: atrialRate)
+        return SimulatedECG(leads: LeadProjection.leads(of: trace, noise: noise), samplingRate: rate,
+                            duration: Double(sampleCount) / rate, conditions: Self.conditions(of: profile, truth: truth),
+                            age: profile.age, sex: profile.isMale ? "Male" : "Female", truth: truth)
+    }
+
+    /// The ground truth of the beats that fall inside the record.
+    private static func truth(profile: ClinicalProfile, morphology: BeatMorphology, schedule: BeatSchedule,
+                              duration: Double, atrialRate: Double?) -> SimulatedECGTruth {
+        let beats = schedule.beats
+            .filter { $0.qrsOnset >= 0 && $0.qrsOnset < duration }
+            .map { SimulatedECGTruth.Beat(qrsOnset: $0.qrsOnset, kind: $0.isPremature ? .prematureVentricular : .supraventricular) }
+        let intervals = zip(beats.dropFirst(), beats).map { $0.qrsOnset - $1.qrsOnset }
+        let meanRR = intervals.isEmpty ? profile.meanRR : intervals.reduce(0, +) / Double(intervals.count)
+        let rhythm: SimulatedECGTruth.Rhythm = switch profile.rhythm {
+        case .sinus: .sinus
+        case .atrialFibrillation: .atrialFibrillation
+        case .atrialFlutter: .atrialFlutter
+        }
+        return SimulatedECGTruth(
+            rhythm: rhythm, beats: beats, rrIntervals: intervals, meanHeartRate: 60 / meanRR,
+            qrsDuration: morphology.qrsDuration, prInterval: rhythm == .sinus ? profile.prInterval : nil,
+            qtInterval: morphology.qtInterval, correctedQTInterval: morphology.qtInterval / meanRR.squareRoot(),
+            qrsAxis: morphology.qrsAxis, limbLeadQRSAmplitude: morphology.limbLeadQRSAmplitude,
+            atrialRate: atrialRate,
+            negativeTWaveLeads: morphology.negativeTWaveLeads.map { SimulatedECG.leadNames[$0] })
+    }
+
+    /// The findings a reader would code from what was drawn, with the usual criteria: sinus rate below 60 or
+    /// above 100 bpm, PR above 200 ms, axis beyond −30° or +90°, limb-lead QRS below 0.5 mV, QTc above 460 ms.
+    private static func conditions(of profile: ClinicalProfile, truth: SimulatedECGTruth) -> [ECGCondition] {
+        var found: Set<ECGCondition> = []
+        switch truth.rhythm {
+        case .sinus:
+            found.insert(truth.meanHeartRate < 60 ? .sinusBradycardia
+                         : truth.meanHeartRate > 100 ? .sinusTachycardia : .sinusRhythm)
+            if let pr = truth.prInterval, pr > 0.2 { found.insert(.firstDegreeAVBlock) }
+        case .atrialFibrillation:
+            found.insert(.atrialFibrillation)
+        case .atrialFlutter:
+            found.insert(.atrialFlutter)
+        }
+        switch profile.conduction {
+        case .normal: break
+        case .rightBundleBranchBlock: found.insert(.rightBundleBranchBlock)
+        case .leftBundleBranchBlock: found.insert(.leftBundleBranchBlock)
+        }
+        if truth.beats.contains(where: { $0.kind == .prematureVentricular }) {
+            found.insert(.prematureVentricularContractions)
+        }
+        if truth.qrsAxis < -30 { found.insert(.leftAxisDeviation) }
+        if truth.qrsAxis > 90 { found.insert(.rightAxisDeviation) }
+        if truth.limbLeadQRSAmplitude < 0.5 { found.insert(.lowQRSVoltages) }
+        if truth.correctedQTInterval > 0.46 { found.insert(.prolongedQTInterval) }
+        if profile.tWaveInversion != nil { found.insert(.tWaveInversion) }
+        return ECGCondition.allCases.filter(found.contains)
+    }
+}
