@@ -25,9 +25,9 @@ public struct AmplitudeScaling: Sendable, Equatable, Codable {
 
     /// Scales the real samples of every lead.
     func apply(to window: ECGWindowLayout, using random: inout RandomStream) {
-        var gain = Float(random.nextDouble(from: 1 - maximumChange, to: 1 + maximumChange))
+        var gain = Float(random.uniform(1 - maximumChange...1 + maximumChange))
         for lead in 0..<window.leadCount {
-            if perLead && lead > 0 { gain = Float(random.nextDouble(from: 1 - maximumChange, to: 1 + maximumChange)) }
+            if perLead && lead > 0 { gain = Float(random.uniform(1 - maximumChange...1 + maximumChange)) }
             let samples = window.validSamples(ofLead: lead)
             for index in samples.indices { samples[index] *= gain }
         }

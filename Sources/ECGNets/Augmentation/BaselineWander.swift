@@ -54,11 +54,11 @@ public struct BaselineWander: Sendable, Equatable, Codable {
     func apply(to window: ECGWindowLayout, using random: inout RandomStream, samplingFrequency: Double) {
         let amplitudeLimit = maximumAmplitude / Double(sinusoidCount)
         for _ in 0..<sinusoidCount {
-            let frequency = random.nextDouble(from: lowestFrequency, to: highestFrequency)
+            let frequency = random.uniform(lowestFrequency...highestFrequency)
             let radiansPerSample = 2 * Double.pi * frequency / samplingFrequency
             for lead in 0..<window.leadCount {
-                let amplitude = random.nextDouble(from: 0, to: amplitudeLimit)
-                let phase = random.nextDouble(from: 0, to: 2 * Double.pi)
+                let amplitude = random.uniform(0...amplitudeLimit)
+                let phase = random.uniform(0...2 * Double.pi)
                 let samples = window.validSamples(ofLead: lead)
                 for index in samples.indices {
                     samples[index] += Float(amplitude * sin(radiansPerSample * Double(index) + phase))

@@ -45,7 +45,7 @@ public struct ECGAugmenter: Sendable, Equatable {
         let base = key.randomStream(for: .augmentation).state
         func stream(_ stream: Stream, probability: Double) -> RandomStream? {
             var random = RandomStream(seed: base, stream.rawValue)
-            return random.nextEvent(probability: probability) ? random : nil
+            return random.chance(probability) ? random : nil
         }
         if var random = stream(.amplitudeScaling, probability: policy.amplitudeScaling.probability) {
             policy.amplitudeScaling.apply(to: window, using: &random)
