@@ -13,12 +13,8 @@ extension NetCDFVariable {
                                        + "strings cannot hold")
         }
         try file.withOpenFile { () throws(NetCDFError) in
-            let elements = try checkHyperslab(start: start, count: count, writing: true)
-            guard elements == strings.count else {
-                throw .shapeMismatch(path: file.url.path, variable: qualifiedName,
-                                     reason: "count \(count) selects \(elements) elements but \(strings.count) "
-                                         + "strings were given")
-            }
+            let elements = try checkHyperslab(start: start, count: count, writing: true,
+                                              matching: strings.count, "\(strings.count) strings were given")
             guard elements > 0 else { return }
             var cStrings: [UnsafePointer<CChar>?] = strings.map { strdup($0).map { UnsafePointer($0) } }
             defer { cStrings.forEach { free(UnsafeMutablePointer(mutating: $0)) } }

@@ -44,12 +44,8 @@ public struct NetCDFVariable: Sendable {
         try file.requireWritable("write variable '\(qualifiedName)'")
         try requireType(Element.netCDFType)
         try file.withOpenFile { () throws(NetCDFError) in
-            let elements = try checkHyperslab(start: start, count: count, writing: true)
-            guard elements == values.count else {
-                throw .shapeMismatch(path: file.url.path, variable: qualifiedName,
-                                     reason: "count \(count) selects \(elements) elements but \(values.count) "
-                                         + "values were given")
-            }
+            let elements = try checkHyperslab(start: start, count: count, writing: true,
+                                              matching: values.count, "\(values.count) values were given")
             guard elements > 0 else { return }
             try file.check(nc_put_vara(group.id, id, start, count, values.baseAddress),
                            operation: "nc_put_vara(start \(start), count \(count))",
@@ -83,12 +79,8 @@ public struct NetCDFVariable: Sendable {
                                             count: [Int]) throws(NetCDFError) {
         try requireType(Element.netCDFType)
         try file.withOpenFile { () throws(NetCDFError) in
-            let elements = try checkHyperslab(start: start, count: count, writing: false)
-            guard elements == buffer.count else {
-                throw .shapeMismatch(path: file.url.path, variable: qualifiedName,
-                                     reason: "count \(count) selects \(elements) elements but the buffer holds "
-                                         + "\(buffer.count)")
-            }
+            let elements = try checkHyperslab(start: start, count: count, writing: false,
+                                              matching: buffer.count, "the buffer holds \(buffer.count)")
             guard elements > 0 else { return }
             try file.check(nc_get_vara(group.id, id, start, count, buffer.baseAddress),
                            operation: "nc_get_vara(start \(start), count \(count))",
@@ -148,6 +140,18 @@ public struct NetCDFVariable: Sendable {
             }
         }
         return try elementCount(count)
+    }
+
+    /// `checkHyperslab`, and a shape error unless the selection has exactly `available` elements (the values
+    /// given or the room in a buffer, as `given` says in the message).
+    func checkHyperslab(start: [Int], count: [Int], writing: Bool, matching available: Int,
+                        _ given: @autoclosure () -> String) throws(NetCDFError) -> Int {
+        let elements = try checkHyperslab(start: start, count: count, writing: writing)
+        guard elements == available else {
+            throw .shapeMismatch(path: file.url.path, variable: qualifiedName,
+                                 reason: "count \(count) selects \(elements) elements but \(given())")
+        }
+        return elements
     }
 
     /// The product of `count`, or a shape error if it is negative or overflows.
