@@ -19,7 +19,7 @@ public struct ThresholdTuner: Sendable {
     public let scoring: ScoringClasses?
 
     /// A tuner starting at `initialThreshold` (0.5), stopping after `maximumSweeps` passes at most.
-    public init(initialThreshold: Double = 0.5, maximumSweeps: Int = 5, scoring: ScoringClasses? = nil) {
+    public init(initialThreshold: Double = 0.5, maximumSweeps: Int = 10, scoring: ScoringClasses? = nil) {
         self.initialThreshold = initialThreshold
         self.maximumSweeps = max(maximumSweeps, 1)
         self.scoring = scoring
