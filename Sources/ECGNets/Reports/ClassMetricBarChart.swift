@@ -31,8 +31,7 @@ public enum ClassMetricBarChart {
                     let top = yScale.position(min(max(value, 0), 1))
                     document.add("rect", [("class", .text(measure.cssClass)), ("x", .number(x)), ("y", .number(top)),
                                           ("width", .number(barWidth - 1)), ("height", .number(frame.bottom - top)),
-                                          ("fill", .text(measure.color))],
-                                 text: nil)
+                                          ("fill", .text(measure.color))])
                 } else {
                     document.add("text", [("class", .text("undefined")), ("x", .number(x + barWidth / 2)),
                                           ("y", .number(frame.bottom - 4)), ("font-size", .number(8)),
