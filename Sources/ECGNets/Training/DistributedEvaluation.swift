@@ -31,19 +31,17 @@ public enum DistributedEvaluation {
 
     /// The official 2020 Challenge scores of probabilities over the 27 scored classes (in
     /// `ChallengeClasses.challenge2020` order), with outputs thresholded at `threshold`.
-    public static func challengeScores(probabilities: [Float], targets: [Float], threshold: Float = 0.5) throws -> ChallengeScores {
-        let classes = ChallengeClasses.challenge2020
-        let codes = classes.codes
-        precondition(probabilities.count == targets.count && probabilities.count % codes.count == 0,
-                     "probabilities and targets must be [samples × \(codes.count)]")
-        var records = ScoringRecords(classes: classes.scoring)
-        for sample in 0..<(probabilities.count / codes.count) {
-            let row = sample * codes.count
-            let positive = (0..<codes.count).filter { targets[row + $0] > 0.5 }.map { codes[$0] }
-            let p = (0..<codes.count).map { Double(probabilities[row + $0]) }
-            let outputs = classes.scoring.outputs(columnCodes: codes, binary: p.map { $0 > Double(threshold) }, probabilities: p)
-            try records.append(recordID: "sample-\(sample)", labels: classes.scoring.labels(forDxCodes: positive), outputs: outputs)
-        }
-        return ChallengeScores(records)
+    public static func challengeScores(probabilities: [Float], targets: [Float], threshold: Float = 0.5)
+        throws(EvaluationInputError) -> ChallengeScores {
+        try challengeScores(probabilities: probabilities, targets: targets,
+                            thresholds: DecisionThresholds(uniform: Double(threshold)))
+    }
+
+    /// The official 2020 Challenge scores of probabilities over the 27 scored classes, each class called
+    /// positive above its own threshold (e.g. tuned by `ThresholdTuner` on validation data).
+    public static func challengeScores(probabilities: [Float], targets: [Float], thresholds: DecisionThresholds)
+        throws(EvaluationInputError) -> ChallengeScores {
+        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
+        return ChallengeScores(try predictions.scoringRecords(thresholds: thresholds))
     }
 }
