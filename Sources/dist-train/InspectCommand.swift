@@ -23,8 +23,10 @@ struct InspectCommand: ParsableCommand {
             if world.rank == 0 { describe(dataset) }
             try world.finalize()
         } catch {
+            // One write per rank, so the ranks' messages do not interleave in mpirun's merged output.
+            FileHandle.standardError.write(Data("inspect: rank \(world.rank): \(error)\n".utf8))
             try? world.finalize()
-            throw error
+            throw ExitCode.failure
         }
     }
 
