@@ -30,7 +30,11 @@ struct DataOptions: ParsableArguments {
         throws -> ECGDataset {
         var located: Result<URL, Error> = .failure(DataResolutionError.failedOnRankZero)
         if group.rank == 0 {
+            // The node's other ranks only sleep while rank 0 prepares, so it may use their cores too.
+            let threads = Parallel.threadCount
+            Parallel.configure(threads: threads * max(1, group.localSize))
             located = Result { try locateOrPrepare(options: options) }
+            Parallel.configure(threads: threads)
         }
         let path = Array(((try? located.get().path) ?? "").utf8)
         var status: [Float] = group.rank == 0 ? [(try? located.get()) == nil ? 1 : 0, Float(path.count)] : [0, 0]

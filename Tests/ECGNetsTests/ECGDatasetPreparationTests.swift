@@ -138,6 +138,18 @@ import Testing
         }
     }
 
+    @Test func compressedSignalsReadBackTheSame() throws {
+        let directory = try RecordsTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = directory.appendingPathComponent("plain.nc"), packed = directory.appendingPathComponent("packed.nc")
+        let plainSummary = try ECGDatasetPreparation().prepare(.simulator(count: 8, seed: 2), to: plain)
+        let packedSummary = try ECGDatasetPreparation(options: ECGDatasetPreparationOptions(deflateLevel: 4))
+            .prepare(.simulator(count: 8, seed: 2), to: packed)
+        #expect(packedSummary.bytes < plainSummary.bytes)
+        let (a, b) = (try ECGDataset(contentsOf: plain), try ECGDataset(contentsOf: packed))
+        for index in 0..<8 { #expect(try a.signal(of: index) == b.signal(of: index)) }
+    }
+
     @Test(.enabled(if: ToolSupport.available("ncdump"), "ncdump (netcdf-bin) not installed"))
     func ncdumpReadsTheHeaderAndStorage() throws {
         try withRecords { records, output in

@@ -12,7 +12,7 @@ public final class ECGDataset: Sendable {
     public let url: URL
     /// Every record, in file order (record index = position).
     public let records: [ECGDatasetRecord]
-    /// The SNOMED-CT codes of the label columns.
+    /// The SNOMED-CT codes of the label columns: those of `ChallengeClasses.challenge2020`, in its order (checked).
     public let classCodes: [String]
     /// The leads in stored order.
     public let leadNames: [String]
@@ -42,6 +42,10 @@ public final class ECGDataset: Sendable {
         scaleFactor = Float(try schema.positiveDouble("scale_factor", of: signal))
         leadNames = try schema.strings(V.leadName, [D.lead])
         classCodes = try schema.strings(V.classCode, [D.classes])
+        guard classCodes == ChallengeClasses.challenge2020.codes else {
+            throw .schemaMismatch(url, object: "variable '\(V.classCode)'", reason: "the label columns are not the "
+                + "\(ChallengeClasses.challenge2020.count) scored classes of the 2020 Challenge in their official order")
+        }
         let ids = try schema.strings(V.recordID, [D.record])
         let sources = try schema.strings(V.source, [D.record])
         let dxCodes = try schema.strings(V.dxCodes, [D.record])
