@@ -31,6 +31,7 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
     /// A short phrase for summaries ("truncated signal file", ...).
     public var description: String { rawValue.replacingOccurrences(of: "_", with: " ") }
 
+    /// Reasons order as declared, so summaries list them in the same order every time.
     public static func < (lhs: ECGRecordSkipReason, rhs: ECGRecordSkipReason) -> Bool {
         (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
