@@ -103,7 +103,8 @@ public final class Communicator: ProcessGroup, @unchecked Sendable {
         var requests = handles.map { $0.request }
         var done: Int32 = 0
         try Communicator.check(MPI_Testall(Int32(requests.count), &requests, &done, cmpi_statuses_ignore()), "MPI_Testall")
-        handles = requests.map { ReductionHandle(request: $0) }
+        // MPI_Testall completes all or none; a completed request is set to MPI_REQUEST_NULL.
+        handles = requests.map { ReductionHandle(request: $0, isComplete: done != 0 || $0 == cmpi_request_null()) }
     }
 
     /// Blocks until every started reduction has finished.

@@ -38,6 +38,14 @@ public protocol ProcessGroup: AnyObject {
 /// A started non-blocking reduction (an MPI request; unused for a single process).
 public struct ReductionHandle: @unchecked Sendable {
     let request: OpaquePointer?
+    /// Whether the reduction has finished, as last seen by `progress` (or `startAllReduceSum` for one process):
+    /// lets a rank wait for a collective by polling with sleeps instead of MPI's busy-polling wait.
+    public let isComplete: Bool
+
+    init(request: OpaquePointer?, isComplete: Bool = false) {
+        self.request = request
+        self.isComplete = isComplete
+    }
 }
 
 /// The world of one process: every collective is the identity.
@@ -50,7 +58,9 @@ public final class SingleProcessGroup: ProcessGroup {
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {}
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     public func allReduceMax(_ value: Int64) throws -> Int64 { value }
-    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> ReductionHandle { ReductionHandle(request: nil) }
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> ReductionHandle {
+        ReductionHandle(request: nil, isComplete: true)
+    }
     public func progress(_ handles: inout [ReductionHandle]) throws {}
     public func waitAll(_ handles: inout [ReductionHandle]) throws { handles.removeAll() }
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {}

@@ -63,6 +63,10 @@ extension Double: NetCDFScalar {
     public static var netCDFType: NetCDFType { .float64 }
 }
 
+extension Int8: NetCDFScalar {
+    public static var netCDFType: NetCDFType { .int8 }
+}
+
 extension Int16: NetCDFScalar {
     public static var netCDFType: NetCDFType { .int16 }
 }

@@ -1,0 +1,167 @@
+import DistTensor
+import Foundation
+
+/// Prepares a dataset file from a directory of WFDB records or from the simulator: every record is read, checked,
+/// put in the standard lead order, resampled, optionally band-passed, labelled and quantised (see
+/// `ECGRecordPreparation`), bad records are skipped and reported, the kept ones get a stratified split, and the
+/// file is written atomically (it appears under its name only when complete).
+///
+/// Records are processed in blocks of `blockSize`, each block spread over `Parallel.threadCount` threads and then
+/// appended to the file, so memory holds one block of signals at a time (plus the small index), whatever the
+/// number of records.
+public struct ECGDatasetPreparation: Sendable {
+    public let options: ECGDatasetPreparationOptions
+    /// Records decoded in parallel before being written.
+    public let blockSize: Int
+    private let recordPreparation: ECGRecordPreparation
+
+    /// A preparation with checked `options`.
+    public init(options: ECGDatasetPreparationOptions = ECGDatasetPreparationOptions(), blockSize: Int = 64)
+        throws(ECGDatasetPreparationError) {
+        self.options = options
+        self.blockSize = max(1, blockSize)
+        recordPreparation = try ECGRecordPreparation(options: options)
+    }
+
+    /// Prepares the records of `source` into a dataset file at `url`; `progress` is called after each block.
+    public func prepare(_ source: ECGDatasetSource, to url: URL,
+                        progress: (ECGDatasetPreparationProgress) -> Void = { _ in })
+        throws(ECGDatasetPreparationError) -> ECGDatasetPreparationSummary {
+        let started = Date()
+        let items = try Self.items(of: source)
+        guard !items.isEmpty else { throw .noRecords(source: source.description) }
+        var skips: [ECGRecordSkip] = []
+        var splitCounts: [DatasetSplit: Int] = [:]
+        var unlabelled = 0, clipped = 0
+        do {
+            try NetCDFFile.writeAtomically(to: url) { file in
+                var writer = try ECGDatasetWriter(file: file, options: options, classes: recordPreparation.classes)
+                for blockStart in stride(from: 0, to: items.count, by: blockSize) {
+                    let block = Array(items[blockStart..<min(items.count, blockStart + blockSize)])
+                    for outcome in prepareInParallel(block) {
+                        switch outcome {
+                        case let .success(record): try writer.append(record)
+                        case let .failure(skip): skips.append(skip)
+                        }
+                    }
+                    progress(ECGDatasetPreparationProgress(recordsDone: blockStart + block.count,
+                                                           recordsTotal: items.count, recordsSkipped: skips.count,
+                                                           seconds: Date().timeIntervalSince(started)))
+                }
+                guard !writer.records.isEmpty else {
+                    throw ECGDatasetPreparationError.noUsableRecords(source: source.description, skips: skips)
+                }
+                let labels = writer.records.flatMap(\.labels)
+                let fractions = DatasetSplit.allCases.map(options.splitFractions.fraction(of:))
+                let split = IterativeStratification.assign(labels: labels, labelCount: recordPreparation.classes.count,
+                                                           fractions: fractions, seed: options.splitSeed)
+                    .map { DatasetSplit(rawValue: Int8($0)) ?? .train }
+                for part in split { splitCounts[part, default: 0] += 1 }
+                unlabelled = writer.records.filter { !$0.labels.contains(1) }.count
+                clipped = writer.records.reduce(0) { $0 + $1.clippedSamples }
+                try writer.finish(split: split, skips: skips,
+                                  attributes: attributes(source: source, recordCount: writer.records.count,
+                                                         clipped: clipped, skips: skips))
+            }
+        } catch let error as ECGDatasetPreparationError {
+            throw error
+        } catch {
+            throw .writeFailed(url, reason: "\(error)")
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
+        return ECGDatasetPreparationSummary(url: url, recordsRead: items.count, recordsPerSplit: splitCounts,
+                                            unlabelledRecords: unlabelled, clippedSamples: clipped, skips: skips,
+                                            bytes: bytes, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// One record to prepare: a header file with its source folder, or a simulator record number.
+    private enum Item: Sendable {
+        case header(URL, source: String)
+        case simulated(index: Int, seed: UInt64)
+    }
+
+    /// The records of `source`, in a fixed order (headers sorted by path).
+    private static func items(of source: ECGDatasetSource) throws(ECGDatasetPreparationError) -> [Item] {
+        switch source {
+        case let .directory(root):
+            let headers: [URL]
+            do {
+                headers = try WFDBRecordDirectory.headerURLs(under: root)
+            } catch {
+                throw .unreadableSource(error)
+            }
+            let rootComponents = root.standardizedFileURL.pathComponents
+            return headers.map { header in
+                let folder = header.deletingLastPathComponent().standardizedFileURL.pathComponents
+                let relative = folder.starts(with: rootComponents) ? Array(folder.dropFirst(rootComponents.count)) : folder
+                return .header(header, source: relative.isEmpty ? "." : relative.joined(separator: "/"))
+            }
+        case let .simulator(count, seed):
+            guard count > 0 else { throw .invalidOption("the number of simulated records must be positive, not \(count)") }
+            return (0..<count).map { .simulated(index: $0, seed: seed) }
+        }
+    }
+
+    /// Prepares `block` on `Parallel.threadCount` threads; outcomes in block order.
+    private func prepareInParallel(_ block: [Item]) -> [Result<PreparedECGRecord, ECGRecordSkip>] {
+        let outcomes = UnsafeMutableBufferPointer<Result<PreparedECGRecord, ECGRecordSkip>?>.allocate(capacity: block.count)
+        outcomes.initialize(repeating: nil)
+        defer {
+            outcomes.deinitialize()
+            outcomes.deallocate()
+        }
+        Parallel.forEachChunk(block.count) { range in
+            for index in range { outcomes[index] = prepareItem(block[index]) }
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    private func prepareItem(_ item: Item) -> Result<PreparedECGRecord, ECGRecordSkip> {
+        switch item {
+        case let .header(url, source):
+            return recordPreparation.prepare(headerAt: url, source: source)
+        case let .simulated(index, seed):
+            let id = String(format: "SIM%05d", index + 1)
+            let record = ECGSimulator(seed: seed).record(at: index)
+                .record(id: id, in: URL(fileURLWithPath: "simulator", isDirectory: true))
+            return recordPreparation.prepare(record, source: "simulator", file: "simulator record \(id)")
+        }
+    }
+
+    /// The global attributes of the file.
+    private func attributes(source: ECGDatasetSource, recordCount: Int, clipped: Int, skips: [ECGRecordSkip])
+        -> [(String, NetCDFAttribute)] {
+        var attributes: [(String, NetCDFAttribute)] = [
+            ("Conventions", .text("CF-1.8")),
+            ("title", .text("12-lead ECG records prepared for dist-train")),
+            (ECGDatasetFormat.Attribute.format, .text(ECGDatasetFormat.name)),
+            (ECGDatasetFormat.Attribute.version, .integer(ECGDatasetFormat.version)),
+            (ECGDatasetFormat.Attribute.samplingFrequency, .double(options.samplingFrequency)),
+            ("sampling_frequency_units", .text("Hz")),
+            ("resampling", .text("polyphase, equivalent to scipy.signal.resample_poly(x, up, down) with its defaults "
+                + "(Kaiser window, beta 5.0, 20 * max(up, down) + 1 taps, zero padding)")),
+            ("band_pass", .text(options.bandPass?.description ?? "none")),
+            ("split_method", .text("iterative stratification over the scored labels (Sechidis et al. 2011)")),
+            ("split_seed", .integer(Int64(bitPattern: options.splitSeed))),
+            ("split_fractions", .doubles(DatasetSplit.allCases.map(options.splitFractions.fraction(of:)))),
+            (ECGDatasetFormat.Attribute.preparationOptions, .text(options.canonicalDescription)),
+            ("created", .text(ISO8601DateFormatter().string(from: Date()))),
+            ("software", .text("dist-train (ECGNets)")),
+            ("record_count", .integer(Int64(recordCount))),
+            ("clipped_sample_count", .integer(Int64(clipped))),
+            ("skipped_record_count", .integer(Int64(skips.count))),
+        ]
+        switch source {
+        case let .directory(url):
+            attributes += [("source_kind", .text("WFDB directory")), ("source_path", .text(url.standardizedFileURL.path))]
+        case let .simulator(count, seed):
+            attributes += [("source_kind", .text("simulator")),
+                           ("source_path", .text("ECGSimulator(seed: \(seed)), records 0..<\(count)"))]
+        }
+        let counts = Dictionary(grouping: skips, by: \.reason).mapValues(\.count)
+        for reason in ECGRecordSkipReason.allCases {
+            attributes.append(("skipped_\(reason.rawValue)", .integer(Int64(counts[reason] ?? 0))))
+        }
+        return attributes
+    }
+}
