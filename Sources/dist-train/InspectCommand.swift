@@ -1,0 +1,93 @@
+import ArgumentParser
+import DistTensor
+import ECGNets
+import Foundation
+
+/// `dist-train inspect CKPT`: what a checkpoint holds (model, position in training, job, optimizer, metrics) and a
+/// digest of its parameters that is verified against the one stored at writing, so runs can be compared by digest.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a checkpoint and verify its parameter digest.",
+        discussion: """
+            The digest is a 64-bit FNV-1a hash of every parameter and buffer as raw little-endian float32 bytes, in \
+            state_dict order (the order of the checkpoint's variables); train prints the same digest at its end. \
+            A file whose parameters no longer hash to the digest stored when it was written is reported as corrupt.
+            """)
+
+    @Argument(help: "A checkpoint file (step-<step>.nc or best.nc).")
+    var checkpoint: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let reader = try CheckpointReader(url: URL(fileURLWithPath: checkpoint))
+        let model = try reader.makeModel()
+        let metadata = reader.metadata
+        let optimizer = reader.optimizerState
+        let store = model.parameters
+        let digest = ParameterDigest(of: store)
+        if json {
+            var object: [String: Any] = [
+                "path": reader.url.path, "formatVersion": CheckpointMetadata.formatVersion, "model": metadata.modelName,
+                "widths": metadata.configuration.widths, "blocksPerStage": metadata.configuration.depth.blocksPerStage,
+                "leads": metadata.configuration.leads, "classes": metadata.classCodes.count,
+                "classCodes": metadata.classCodes, "dropout": Double(metadata.configuration.dropout),
+                "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
+                "stepsPerEpoch": metadata.stepsPerEpoch, "worldSize": metadata.worldSize, "seed": metadata.seed,
+                "globalBatchSize": metadata.globalBatchSize, "optimizer": optimizer.kind.rawValue,
+                "optimizerStepCount": optimizer.stepCount, "learningRate": Double(optimizer.learningRate),
+                "weightDecay": Double(optimizer.weightDecay), "parameters": store.parameterCount,
+                "buffers": store.layout.bufferCount, "tensors": store.layout.entries.count, "digest": digest.description,
+                "thresholds": metadata.thresholds.map(Double.init), "softwareVersion": metadata.softwareVersion,
+                "created": ISO8601DateFormatter().string(from: metadata.created),
+                "metricHistory": Self.jsonValue(metadata.metricHistoryJSON),
+                "trainingState": Self.jsonValue(metadata.trainingStateJSON),
+                "runConfiguration": Self.jsonValue(metadata.runConfigurationJSON),
+            ]
+            if let metric = metadata.validationMetric { object["validationChallengeMetric"] = metric }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let configuration = metadata.configuration
+        let thresholds = Set(metadata.thresholds).count == 1
+            ? "all \(metadata.thresholds[0])" : metadata.thresholds.map { String(format: "%.3g", $0) }.joined(separator: " ")
+        let lines = [
+            "checkpoint     \(reader.url.path)",
+            "written        \(ISO8601DateFormatter().string(from: metadata.created)) by dist-train \(metadata.softwareVersion) "
+                + "(format version \(CheckpointMetadata.formatVersion))",
+            "model          \(metadata.modelName) widths \(configuration.widths), blocks per stage "
+                + "\(configuration.depth.blocksPerStage), \(configuration.leads) leads, dropout \(configuration.dropout)",
+            "classes        \(metadata.classCodes.count)",
+            "parameters     \(store.parameterCount) trained + \(store.layout.bufferCount) buffer values in "
+                + "\(store.layout.entries.count) tensors",
+            "position       step \(metadata.globalStep): epoch \(metadata.epoch + 1), "
+                + "\(metadata.stepInEpoch) of \(metadata.stepsPerEpoch) steps done in it",
+            "job            world size \(metadata.worldSize), seed \(metadata.seed), global batch \(metadata.globalBatchSize)",
+            "optimizer      \(optimizer.kind.rawValue), step \(optimizer.stepCount), lr \(optimizer.learningRate), "
+                + "weight decay \(optimizer.weightDecay)",
+            "validation     " + (metadata.validationMetric.map { "Challenge metric \(String(format: "%.4f", $0))" } ?? "none at this step"),
+            "thresholds     \(thresholds)",
+            "digest         \(digest) (matches the digest stored at writing)",
+            "metric history " + Self.pretty(metadata.metricHistoryJSON),
+            "training state " + Self.pretty(metadata.trainingStateJSON),
+            "run            " + metadata.runConfigurationJSON,
+        ]
+        print(lines.joined(separator: "\n"))
+    }
+
+    /// Parsed JSON for embedding in the `--json` object; the text itself if it is not JSON.
+    private static func jsonValue(_ text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+    }
+
+    /// Indented JSON, continuation lines aligned under the value column.
+    private static func pretty(_ text: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
+        else { return text }
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n               ")
+    }
+}
