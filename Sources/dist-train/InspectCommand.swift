@@ -33,14 +33,14 @@ struct InspectCommand: ParsableCommand {
                 "path": reader.url.path, "formatVersion": CheckpointMetadata.formatVersion, "model": metadata.modelName,
                 "widths": metadata.configuration.widths, "blocksPerStage": metadata.configuration.depth.blocksPerStage,
                 "leads": metadata.configuration.leads, "classes": metadata.classCodes.count,
-                "classCodes": metadata.classCodes, "dropout": Double(metadata.configuration.dropout),
+                "classCodes": metadata.classCodes, "dropout": Self.decimal(metadata.configuration.dropout),
                 "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
                 "stepsPerEpoch": metadata.stepsPerEpoch, "worldSize": metadata.worldSize, "seed": metadata.seed,
                 "globalBatchSize": metadata.globalBatchSize, "optimizer": optimizer.kind.rawValue,
-                "optimizerStepCount": optimizer.stepCount, "learningRate": Double(optimizer.learningRate),
-                "weightDecay": Double(optimizer.weightDecay), "parameters": store.parameterCount,
+                "optimizerStepCount": optimizer.stepCount, "learningRate": Self.decimal(optimizer.learningRate),
+                "weightDecay": Self.decimal(optimizer.weightDecay), "parameters": store.parameterCount,
                 "buffers": store.layout.bufferCount, "tensors": store.layout.entries.count, "digest": digest.description,
-                "thresholds": metadata.thresholds.map(Double.init), "softwareVersion": metadata.softwareVersion,
+                "thresholds": metadata.thresholds.map(Self.decimal), "softwareVersion": metadata.softwareVersion,
                 "created": ISO8601DateFormatter().string(from: metadata.created),
                 "metricHistory": Self.jsonValue(metadata.metricHistoryJSON),
                 "trainingState": Self.jsonValue(metadata.trainingStateJSON),
@@ -78,14 +78,20 @@ struct InspectCommand: ParsableCommand {
         print(lines.joined(separator: "\n"))
     }
 
+    /// A float as the shortest decimal that reads back as it (0.2, not 0.20000000298023224).
+    private static func decimal(_ value: Float) -> Double {
+        Double(value.description) ?? Double(value)
+    }
+
     /// Parsed JSON for embedding in the `--json` object; the text itself if it is not JSON.
     private static func jsonValue(_ text: String) -> Any {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
     }
 
-    /// Indented JSON, continuation lines aligned under the value column.
+    /// Indented JSON, continuation lines aligned under the value column (short JSON stays on its line).
     private static func pretty(_ text: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+        guard text.count > 60,
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
         else { return text }
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n               ")
