@@ -157,3 +157,28 @@ enum ProcessTree {
         ((try? Data(contentsOf: url)) ?? Data()).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 }
+
+/// Failures around checkpoints end the whole job with a message, never a hang or a silent fresh start.
+@Suite(.serialized) struct CheckpointFailureTests {
+    /// Rank 0 cannot write (the checkpoint directory would be inside a regular file): every rank stops with a
+    /// failure status, not the resumable 75, and the message says why.
+    @Test func writeErrorReachesEveryRank() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("file").path, contents: Data()))
+        let result = try CommandRunner.run(CheckpointResumeTests.arguments + ["--max-steps", "3", "--checkpoint-every", "2",
+                                                                              "--checkpoint-dir", "file/checkpoints"],
+                                           ranks: 2, in: directory, timeout: 60)
+        #expect(result.status != 0 && result.status != 75 && result.status != -1, "status \(result.status)")
+        #expect(result.error.contains("could not write the checkpoint of step 2"), "\(result.error)")
+    }
+
+    @Test func missingResumeFileIsNamed() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CommandRunner.run(CheckpointResumeTests.arguments + ["--resume", "nowhere/step-000001.nc"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.error.contains("checkpoint \(directory.path)/nowhere/step-000001.nc does not exist")
+                || result.error.contains("nowhere/step-000001.nc does not exist"), "\(result.error)")
+    }
+}

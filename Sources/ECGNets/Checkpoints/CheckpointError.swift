@@ -3,6 +3,8 @@ import Foundation
 /// Why a checkpoint could not be written, read or used: every case names the file and says what differs or what
 /// to do about it.
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// There is no file at the path given.
+    case missing(path: String)
     /// The file cannot be read as a checkpoint at all: truncated, damaged or not NetCDF (`detail` is the reader's
     /// own message).
     case unreadable(path: String, detail: String)
@@ -27,6 +29,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
+        case let .missing(path):
+            return "checkpoint \(path) does not exist. Check the path given to --resume, or pass --resume auto to use the "
+                + "newest checkpoint of --checkpoint-dir."
         case let .unreadable(path, detail):
             return "checkpoint \(path) cannot be read; it is truncated or corrupt (\(detail)). Delete it, or resume from "
                 + "another checkpoint with --resume PATH."

@@ -14,6 +14,7 @@ public final class CheckpointReader {
     /// Opens `url` and reads its attributes; a truncated, damaged or foreign file throws a `CheckpointError` naming it.
     public init(url: URL) throws(CheckpointError) {
         self.url = url
+        guard FileManager.default.fileExists(atPath: url.path) else { throw .missing(path: url.path) }
         let opened: NetCDFFile
         do {
             opened = try NetCDFFile.open(at: url)
