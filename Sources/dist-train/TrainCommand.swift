@@ -126,7 +126,9 @@ struct TrainCommand: ParsableCommand {
             expectation: CheckpointExpectation(configuration: configuration, classCodes: ChallengeClasses.challenge2020.codes,
                                                optimizerKind: optimizer, seed: seed, globalBatchSize: batchSize,
                                                stepsPerEpoch: sampler.stepsPerEpoch),
-            synchronizedBatchNormalization: syncBN)
+            synchronizedBatchNormalization: syncBN, runConfigurationJSON: runConfigurationJSON(worldSize: world.size))
+        // Installed before resuming, so a preemption that arrives while the checkpoint loads stops after the first step.
+        StopSignals.install()
         try checkpoints.resume()
         let log = try MetricsLog(directory: URL(fileURLWithPath: logDir), rank: world.rank)
         let totalSteps = min(maxSteps ?? Int.max, epochs * sampler.stepsPerEpoch)
@@ -136,7 +138,6 @@ struct TrainCommand: ParsableCommand {
                   + "\(sampler.stepsPerEpoch) steps per epoch, \(totalSteps) steps, \(optimizer.rawValue), "
                   + (syncBN ? "sync BN" : "local BN"))
         }
-        StopSignals.install()
         let reporter = ProgressReporter(totalSteps: totalSteps, stepsPerEpoch: sampler.stepsPerEpoch, style: progress)
         var outcome = TrainingOutcome.completed
         while trainer.globalStep < totalSteps {
@@ -146,7 +147,7 @@ struct TrainCommand: ParsableCommand {
             let epochEnded = trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps
             if report.stopRequested && trainer.globalStep < totalSteps {
                 // Validation is skipped: a preempted job has seconds, not minutes, to save its state.
-                try checkpoints.save(validationMetric: nil, runConfigurationJSON: runConfigurationJSON(worldSize: world.size))
+                try checkpoints.save(validationMetric: nil)
                 if world.rank == 0 {
                     let cause = StopSignals.pending.map { " by \(StopSignals.name($0))" } ?? " on another rank"
                     print("dist-train: stop requested\(cause); all ranks stopped after step \(report.step); exiting with "
@@ -160,7 +161,7 @@ struct TrainCommand: ParsableCommand {
                 metric = try validate(model, source: source, world: world, epoch: report.epoch, step: report.step)
             }
             if epochEnded || checkpoints.isPeriodic(step: trainer.globalStep) {
-                try checkpoints.save(validationMetric: metric, runConfigurationJSON: runConfigurationJSON(worldSize: world.size))
+                try checkpoints.save(validationMetric: metric)
             }
         }
         if world.rank == 0 {

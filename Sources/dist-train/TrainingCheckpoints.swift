@@ -14,6 +14,8 @@ final class TrainingCheckpoints {
     private let trainer: DataParallelTrainer
     private let expectation: CheckpointExpectation
     private let synchronizedBatchNormalization: Bool
+    /// The run's command line as JSON, stored in every checkpoint.
+    private let runConfigurationJSON: String
     /// Metric history as JSON, carried through checkpoints untouched.
     var metricHistoryJSON = "[]"
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
@@ -23,12 +25,13 @@ final class TrainingCheckpoints {
     private var lastSavedStep: Int?
 
     init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
-         synchronizedBatchNormalization: Bool) {
+         synchronizedBatchNormalization: Bool, runConfigurationJSON: String) {
         self.options = options
         self.world = world
         self.trainer = trainer
         self.expectation = expectation
         self.synchronizedBatchNormalization = synchronizedBatchNormalization
+        self.runConfigurationJSON = runConfigurationJSON
         directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
         thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
     }
@@ -140,7 +143,7 @@ final class TrainingCheckpoints {
     /// Writes a checkpoint of the current state (rank 0), unless one of this step was already written, and returns
     /// on every rank only once it is on disk. A failure to write is thrown on every rank.
     @discardableResult
-    func save(validationMetric: Double?, runConfigurationJSON: String) throws -> URL? {
+    func save(validationMetric: Double?) throws -> URL? {
         let step = trainer.globalStep
         guard lastSavedStep != step else { return nil }
         var written: URL?

@@ -8,6 +8,7 @@ public struct CheckpointExpectation: Sendable, Equatable {
     public var globalBatchSize: Int
     public var stepsPerEpoch: Int
 
+    /// What a run with these settings requires of a checkpoint.
     public init(configuration: ResNet1DConfiguration, classCodes: [String], optimizerKind: OptimizerKind, seed: UInt64,
                 globalBatchSize: Int, stepsPerEpoch: Int) {
         self.configuration = configuration

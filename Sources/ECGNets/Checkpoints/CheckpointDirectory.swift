@@ -15,6 +15,7 @@ public struct CheckpointDirectory: Sendable {
     /// The name of the best checkpoint's link.
     public static let bestFileName = "best.nc"
 
+    /// The checkpoints in `url`, keeping the newest `keepLast` step files (at least 1).
     public init(url: URL, keepLast: Int) {
         self.url = url
         self.keepLast = max(1, keepLast)
@@ -135,15 +136,4 @@ public struct CheckpointSaveOutcome: Sendable {
     public let becameBest: Bool
     /// Older step files deleted to keep the newest `keepLast`.
     public let removed: [URL]
-}
-
-extension CheckpointError {
-    /// Whether the error is about the file's integrity (so an older checkpoint may be used instead) rather than
-    /// about a checkpoint that is intact but belongs to another run.
-    public var meansDamagedFile: Bool {
-        switch self {
-        case .unreadable, .notACheckpoint, .digestMismatch: return true
-        default: return false
-        }
-    }
 }

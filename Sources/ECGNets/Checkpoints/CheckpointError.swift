@@ -62,3 +62,14 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 }
+
+extension CheckpointError {
+    /// Whether the error is about the file's integrity (so an older checkpoint may be used instead) rather than
+    /// about a checkpoint that is intact but belongs to another run.
+    public var meansDamagedFile: Bool {
+        switch self {
+        case .unreadable, .notACheckpoint, .digestMismatch: return true
+        default: return false
+        }
+    }
+}

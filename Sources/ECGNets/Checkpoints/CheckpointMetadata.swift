@@ -41,6 +41,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     /// Scheduler and early-stopping state as JSON, owned by the training loop (stored and returned verbatim).
     public var trainingStateJSON: String
 
+    /// Metadata of a checkpoint; thresholds default to 0.5 per class, the JSON fields to empty containers.
     public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
                 worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Float]? = nil,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),

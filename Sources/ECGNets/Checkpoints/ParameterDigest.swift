@@ -8,6 +8,7 @@ import DistTensor
 public struct ParameterDigest: Sendable, Equatable, CustomStringConvertible {
     public let value: UInt64
 
+    /// A digest of the given hash value.
     public init(value: UInt64) {
         self.value = value
     }
