@@ -5,7 +5,8 @@ struct DistTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dist-train",
         abstract: "Train a 1-D ResNet on 12-lead ECGs, data-parallel over MPI.",
-        subcommands: [TrainCommand.self, BenchCommand.self, SynthCommand.self, PrepareCommand.self, InspectCommand.self,
-                      ScoreCommand.self, CheckMPICommand.self],
+        version: DistTrainVersion.current,
+        subcommands: [TrainCommand.self, BenchCommand.self, SynthCommand.self, PrepareCommand.self, DatasetCommand.self,
+                      ScoreCommand.self, InspectCommand.self, CheckpointBenchCommand.self, CheckMPICommand.self],
         defaultSubcommand: TrainCommand.self)
 }

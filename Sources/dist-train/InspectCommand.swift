@@ -3,51 +3,97 @@ import DistTensor
 import ECGNets
 import Foundation
 
-/// `dist-train inspect`: resolves `--data` as training would (preparing into the cache if needed) on every rank
-/// and prints what the dataset holds.
+/// `dist-train inspect CKPT`: what a checkpoint holds (model, position in training, job, optimizer, metrics) and a
+/// digest of its parameters that is verified against the one stored at writing, so runs can be compared by digest.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a dataset: records per split, lengths, labels (prepares --data into the cache if needed).")
+        abstract: "Describe a checkpoint and verify its parameter digest.",
+        discussion: """
+            The digest is a 64-bit FNV-1a hash of every parameter and buffer as raw little-endian float32 bytes, in \
+            state_dict order (the order of the checkpoint's variables); train prints the same digest at its end. \
+            A file whose parameters no longer hash to the digest stored when it was written is reported as corrupt.
+            """)
 
-    @OptionGroup var dataOptions: DataOptions
+    @Argument(help: "A checkpoint file (step-<step>.nc or best.nc).")
+    var checkpoint: String
 
-    @OptionGroup var threading: ThreadOptions
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
 
     func run() throws {
-        let world = try Communicator.world()
-        do {
-            threading.apply(ranksOnNode: world.localSize)
-            let dataset = try dataOptions.resolve(over: world)
-            print("inspect: rank \(world.rank) of \(world.size) opened \(dataset.url.path) (\(dataset.records.count) records)")
-            if world.rank == 0 { describe(dataset) }
-            try world.finalize()
-        } catch {
-            // One write per rank, so the ranks' messages do not interleave in mpirun's merged output.
-            FileHandle.standardError.write(Data("inspect: rank \(world.rank): \(error)\n".utf8))
-            try? world.finalize()
-            throw ExitCode.failure
+        let reader = try CheckpointReader(url: URL(fileURLWithPath: checkpoint))
+        let model = try reader.makeModel()
+        let metadata = reader.metadata
+        let optimizer = reader.optimizerState
+        let store = model.parameters
+        let digest = ParameterDigest(of: store)
+        if json {
+            var object: [String: Any] = [
+                "path": reader.url.path, "formatVersion": CheckpointMetadata.formatVersion, "model": metadata.modelName,
+                "widths": metadata.configuration.widths, "blocksPerStage": metadata.configuration.depth.blocksPerStage,
+                "leads": metadata.configuration.leads, "classes": metadata.classCodes.count,
+                "classCodes": metadata.classCodes, "dropout": Self.decimal(metadata.configuration.dropout),
+                "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
+                "stepsPerEpoch": metadata.stepsPerEpoch, "worldSize": metadata.worldSize, "seed": metadata.seed,
+                "globalBatchSize": metadata.globalBatchSize, "optimizer": optimizer.kind.rawValue,
+                "optimizerStepCount": optimizer.stepCount, "learningRate": Self.decimal(optimizer.learningRate),
+                "weightDecay": Self.decimal(optimizer.weightDecay), "parameters": store.parameterCount,
+                "buffers": store.layout.bufferCount, "tensors": store.layout.entries.count, "digest": digest.description,
+                "thresholds": metadata.thresholds.map(Self.decimal), "softwareVersion": metadata.softwareVersion,
+                "created": ISO8601DateFormatter().string(from: metadata.created),
+                "metricHistory": Self.jsonValue(metadata.metricHistoryJSON),
+                "trainingState": Self.jsonValue(metadata.trainingStateJSON),
+                "runConfiguration": Self.jsonValue(metadata.runConfigurationJSON),
+            ]
+            if let metric = metadata.validationMetric { object["validationChallengeMetric"] = metric }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
         }
+        let configuration = metadata.configuration
+        let thresholds = Set(metadata.thresholds).count == 1
+            ? "all \(metadata.thresholds[0])" : metadata.thresholds.map { String(format: "%.3g", $0) }.joined(separator: " ")
+        let lines = [
+            "checkpoint     \(reader.url.path)",
+            "written        \(ISO8601DateFormatter().string(from: metadata.created)) by dist-train \(metadata.softwareVersion) "
+                + "(format version \(CheckpointMetadata.formatVersion))",
+            "model          \(metadata.modelName) widths \(configuration.widths), blocks per stage "
+                + "\(configuration.depth.blocksPerStage), \(configuration.leads) leads, dropout \(configuration.dropout)",
+            "classes        \(metadata.classCodes.count)",
+            "parameters     \(store.parameterCount) trained + \(store.layout.bufferCount) buffer values in "
+                + "\(store.layout.entries.count) tensors",
+            "position       step \(metadata.globalStep): epoch \(metadata.epoch + 1), "
+                + "\(metadata.stepInEpoch) of \(metadata.stepsPerEpoch) steps done in it",
+            "job            world size \(metadata.worldSize), seed \(metadata.seed), global batch \(metadata.globalBatchSize)",
+            "optimizer      \(optimizer.kind.rawValue), step \(optimizer.stepCount), lr \(optimizer.learningRate), "
+                + "weight decay \(optimizer.weightDecay)",
+            "validation     " + (metadata.validationMetric.map { "Challenge metric \(String(format: "%.4f", $0))" } ?? "none at this step"),
+            "thresholds     \(thresholds)",
+            "digest         \(digest) (matches the digest stored at writing)",
+            "metric history " + Self.pretty(metadata.metricHistoryJSON),
+            "training state " + Self.pretty(metadata.trainingStateJSON),
+            "run            " + metadata.runConfigurationJSON,
+        ]
+        print(lines.joined(separator: "\n"))
     }
 
-    /// Prints the dataset's rate, splits, lengths, sources and label counts.
-    private func describe(_ dataset: ECGDataset) {
-        let splits = DatasetSplit.allCases.map { "\($0) \(dataset.indices(in: $0).count)" }.joined(separator: ", ")
-        let lengths = dataset.records.map(\.length)
-        print("inspect: \(dataset.records.count) records at \(dataset.samplingFrequency) Hz, \(dataset.leadCount) leads; "
-              + "\(splits)")
-        print("inspect: lengths \(lengths.min() ?? 0)...\(lengths.max() ?? 0) samples; prepared with "
-              + dataset.preparationOptions)
-        let sources = Dictionary(grouping: dataset.records, by: \.source).mapValues(\.count).sorted { $0.key < $1.key }
-        print("inspect: sources " + sources.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        let catalog = ChallengeClasses.challenge2020
-        let positives = dataset.classCodes.indices.map { column in
-            dataset.records.reduce(0) { $0 + Int($1.labels[column]) }
-        }
-        let unlabelled = dataset.records.filter { !$0.labels.contains(1) }.count
-        print("inspect: positives per class (\(unlabelled) records without a scored label): "
-              + zip(dataset.classCodes, positives).filter { $0.1 > 0 }.map { code, count in
-                  "\(catalog.index(of: code).map { catalog.classes[$0].abbreviation } ?? code) \(count)"
-              }.joined(separator: ", "))
+    /// A float as the shortest decimal that reads back as it (0.2, not 0.20000000298023224).
+    private static func decimal(_ value: Float) -> Double {
+        Double(value.description) ?? Double(value)
+    }
+
+    /// Parsed JSON for embedding in the `--json` object; the text itself if it is not JSON.
+    private static func jsonValue(_ text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+    }
+
+    /// Indented JSON, continuation lines aligned under the value column (short JSON stays on its line).
+    private static func pretty(_ text: String) -> String {
+        guard text.count > 60,
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed])
+        else { return text }
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n               ")
     }
 }

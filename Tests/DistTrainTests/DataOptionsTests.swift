@@ -2,7 +2,7 @@ import ECGNets
 import Foundation
 import Testing
 
-/// `--data`/`--cache-dir` as the training commands resolve them (exercised through `dist-train inspect`): a raw
+/// `--data`/`--cache-dir` as the training commands resolve them (exercised through `dist-train dataset`): a raw
 /// directory is prepared into the cache once and reused, the default is the simulated data set, every rank of an
 /// MPI job opens the same file, and a failure on rank 0 ends every rank.
 @Suite(.serialized) struct DataOptionsTests {
@@ -12,7 +12,7 @@ import Testing
         let records = directory.appendingPathComponent("records")
         try PrepareCommandTests.makeRecords(in: records)
         let cache = directory.appendingPathComponent("cache")
-        let arguments = ["inspect", "--data", records.path, "--cache-dir", cache.path]
+        let arguments = ["dataset", "--data", records.path, "--cache-dir", cache.path]
         let first = try CommandRunner.run(arguments)
         #expect(first.status == 0, "\(first.error)")
         #expect(first.output.contains("data: preparing \(records.path)"), "\(first.output)")
@@ -41,7 +41,7 @@ import Testing
         let file = directory.appendingPathComponent("sim.nc")
         let prepared = try CommandRunner.run(["prepare", "--simulated", "20", "--out", file.path])
         #expect(prepared.status == 0, "\(prepared.error)")
-        let result = try CommandRunner.run(["inspect", "--data", file.path, "--cache-dir", directory.appendingPathComponent("cache").path])
+        let result = try CommandRunner.run(["dataset", "--data", file.path, "--cache-dir", directory.appendingPathComponent("cache").path])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("opened \(file.path) (20 records)"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("cache").path))
@@ -50,24 +50,24 @@ import Testing
     @Test func withoutDataEveryRankOpensTheDefaultSimulatedSet() throws {
         let cache = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: cache) }
-        let result = try CommandRunner.run(["inspect", "--cache-dir", cache.path], ranks: 2, timeout: 300)
+        let result = try CommandRunner.run(["dataset", "--cache-dir", cache.path], ranks: 2, timeout: 300)
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("data: preparing simulator (1000 records, seed 0)"), "\(result.output)")
         for rank in 0..<2 {
-            #expect(result.output.contains("inspect: rank \(rank) of 2 opened \(cache.path)/simulated-1000-seed0-"),
+            #expect(result.output.contains("dataset: rank \(rank) of 2 opened \(cache.path)/simulated-1000-seed0-"),
                     "\(result.output)")
         }
-        let again = try CommandRunner.run(["inspect", "--cache-dir", cache.path], ranks: 2, timeout: 120)
+        let again = try CommandRunner.run(["dataset", "--cache-dir", cache.path], ranks: 2, timeout: 120)
         #expect(again.status == 0 && !again.output.contains("data: preparing"), "\(again.output)")
     }
 
     @Test func aFailureOnRankZeroEndsEveryRank() throws {
         let started = Date()
-        let result = try CommandRunner.run(["inspect", "--data", "/nonexistent/records"], ranks: 2, timeout: 60)
+        let result = try CommandRunner.run(["dataset", "--data", "/nonexistent/records"], ranks: 2, timeout: 60)
         #expect(result.status != 0 && result.status != -1, "\(result.error)")
-        #expect(result.error.contains("inspect: rank 0: --data /nonexistent/records: no such file or directory"),
+        #expect(result.error.contains("dataset: rank 0: --data /nonexistent/records: no such file or directory"),
                 "\(result.error)")
-        #expect(result.error.contains("inspect: rank 1: rank 0 could not prepare the dataset"), "\(result.error)")
+        #expect(result.error.contains("dataset: rank 1: rank 0 could not prepare the dataset"), "\(result.error)")
         #expect(Date().timeIntervalSince(started) < 30)
     }
 }

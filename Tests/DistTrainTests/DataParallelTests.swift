@@ -20,7 +20,10 @@ import Testing
     }
 
     func train(ranks: Int?, in directory: URL, name: String) throws -> Run {
-        let result = try CommandRunner.run(Self.arguments + ["--log-dir", name, "--parameters-out", "\(name).bin"],
+        // Each run has its own checkpoint directory: with the default --resume auto, a second run in a shared one
+        // would continue from the first run's final checkpoint instead of training.
+        let result = try CommandRunner.run(Self.arguments + ["--log-dir", name, "--parameters-out", "\(name).bin",
+                                                             "--checkpoint-dir", "\(name)-checkpoints"],
                                            ranks: ranks, in: directory)
         #expect(result.status == 0, "\(name): exit \(result.status): \(result.error)")
         let log = try String(contentsOf: directory.appendingPathComponent("\(name)/rank-0.jsonl"), encoding: .utf8)

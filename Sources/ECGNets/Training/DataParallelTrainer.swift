@@ -56,6 +56,19 @@ public final class DataParallelTrainer {
     /// Steps completed so far (the optimizer's count).
     public var globalStep: Int { optimizer.stepCount }
 
+    /// Continues where a checkpoint left off: sets the epoch and the steps done in it, so the next step uses the
+    /// records the uninterrupted run would have used. The caller restores parameters, buffers and optimizer state
+    /// (whose step count keys the dropout masks) first.
+    public func resume(epoch: Int, stepInEpoch: Int) throws {
+        guard epoch >= 0, (0..<sampler.stepsPerEpoch).contains(stepInEpoch) else {
+            throw EpochSampler.Error(description: "cannot resume at epoch \(epoch), step \(stepInEpoch) of an epoch of "
+                                     + "\(sampler.stepsPerEpoch) steps")
+        }
+        self.epoch = epoch
+        self.stepInEpoch = stepInEpoch
+        permutation = sampler.permutation(epoch: epoch)
+    }
+
     /// Makes every rank start from rank 0's parameters and buffers.
     public func broadcastInitialState() throws {
         try group.broadcast(model.parameters.values, root: 0)

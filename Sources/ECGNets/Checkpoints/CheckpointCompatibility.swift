@@ -1,0 +1,90 @@
+/// What a run requires of a checkpoint before continuing from it: the same network, classes, optimizer kind and
+/// the settings that fix which records each step uses.
+public struct CheckpointExpectation: Sendable, Equatable {
+    public var configuration: ResNet1DConfiguration
+    public var classCodes: [String]
+    public var optimizerKind: OptimizerKind
+    public var seed: UInt64
+    public var globalBatchSize: Int
+    public var stepsPerEpoch: Int
+
+    /// What a run with these settings requires of a checkpoint.
+    public init(configuration: ResNet1DConfiguration, classCodes: [String], optimizerKind: OptimizerKind, seed: UInt64,
+                globalBatchSize: Int, stepsPerEpoch: Int) {
+        self.configuration = configuration
+        self.classCodes = classCodes
+        self.optimizerKind = optimizerKind
+        self.seed = seed
+        self.globalBatchSize = globalBatchSize
+        self.stepsPerEpoch = stepsPerEpoch
+    }
+}
+
+extension CheckpointReader {
+    /// Throws a `CheckpointError` that says exactly what differs if this checkpoint cannot continue the run
+    /// `expected` describes. The world size may differ (see `TrainCommand`'s notice); nothing else that matters may.
+    public func requireCompatible(with expected: CheckpointExpectation) throws(CheckpointError) {
+        let found = metadata.configuration
+        let wanted = expected.configuration
+        if found != wanted {
+            throw .modelMismatch(path: url.path, checkpoint: Self.describe(found, differingFrom: wanted),
+                                 run: Self.describe(wanted, differingFrom: found))
+        }
+        if metadata.classCodes != expected.classCodes {
+            throw .classListMismatch(path: url.path, detail: Self.classDifference(metadata.classCodes, expected.classCodes))
+        }
+        if optimizerState.kind != expected.optimizerKind {
+            throw .settingMismatch(path: url.path, setting: "--optimizer", checkpoint: optimizerState.kind.rawValue,
+                                   run: expected.optimizerKind.rawValue,
+                                   advice: "Pass --optimizer \(optimizerState.kind.rawValue) to continue it.")
+        }
+        if metadata.seed != expected.seed {
+            throw .settingMismatch(path: url.path, setting: "--seed", checkpoint: String(metadata.seed),
+                                   run: String(expected.seed),
+                                   advice: "The seed fixes the data order and dropout; pass --seed \(metadata.seed) to continue it.")
+        }
+        if metadata.globalBatchSize != expected.globalBatchSize || metadata.stepsPerEpoch != expected.stepsPerEpoch {
+            throw .settingMismatch(
+                path: url.path, setting: "a global batch of",
+                checkpoint: "\(metadata.globalBatchSize) (\(metadata.stepsPerEpoch) steps per epoch)",
+                run: "\(expected.globalBatchSize) (\(expected.stepsPerEpoch) steps per epoch)",
+                advice: "The batch and the number of training records fix which records each step uses; pass the "
+                    + "checkpoint's --batch-size and the same data.")
+        }
+    }
+
+    /// `resnet18 widths [64, 128, 256, 512]`, followed by every other field in which `configuration` differs from
+    /// `other` (leads, classes, kernels, stride, dropout, blocks per stage when the names coincide).
+    static func describe(_ configuration: ResNet1DConfiguration, differingFrom other: ResNet1DConfiguration) -> String {
+        var parts = ["\(configuration.depth) widths \(configuration.widths)"]
+        if configuration.depth != other.depth && configuration.depth.description == other.depth.description {
+            parts.append("blocks per stage \(configuration.depth.blocksPerStage)")
+        }
+        let fields: [(String, String, String)] = [
+            ("leads", "\(configuration.leads)", "\(other.leads)"),
+            ("classes", "\(configuration.classes)", "\(other.classes)"),
+            ("stem kernel", "\(configuration.stemKernel)", "\(other.stemKernel)"),
+            ("stem stride", "\(configuration.stemStride)", "\(other.stemStride)"),
+            ("block kernel", "\(configuration.blockKernel)", "\(other.blockKernel)"),
+            ("dropout", "\(configuration.dropout)", "\(other.dropout)"),
+        ]
+        for (name, mine, theirs) in fields where mine != theirs {
+            parts.append("\(name) \(mine)")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Where two class lists first differ, or which codes one lacks.
+    static func classDifference(_ checkpoint: [String], _ run: [String]) -> String {
+        let missing = run.filter { !checkpoint.contains($0) }
+        let extra = checkpoint.filter { !run.contains($0) }
+        var parts = ["checkpoint has \(checkpoint.count) classes, this run \(run.count)"]
+        if !missing.isEmpty { parts.append("the checkpoint lacks \(missing.joined(separator: ", "))") }
+        if !extra.isEmpty { parts.append("this run lacks \(extra.joined(separator: ", "))") }
+        if missing.isEmpty && extra.isEmpty,
+           let index = zip(checkpoint, run).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            parts.append("the same codes in another order (first difference at output \(index): \(checkpoint[index]) vs \(run[index]))")
+        }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// What a checkpoint says about its run besides the numbers of the network: the model, where training stood, the
+/// settings that fix the data order, the decision thresholds, and opaque JSON that other parts of training own.
+///
+/// Every counter needed for an exact continuation is here: the generators of this project are counter-based, so
+/// the data order is a function of `(seed, epoch)` and dropout masks of `(seed, globalStep, rank)`.
+public struct CheckpointMetadata: Sendable, Equatable, Codable {
+    /// The checkpoint layout version this code writes and reads.
+    public static let formatVersion = 1
+
+    /// The network's hyper-parameters (also stored as JSON, so a reader can rebuild it).
+    public var configuration: ResNet1DConfiguration
+    /// SNOMED-CT codes of the outputs, in output order.
+    public var classCodes: [String]
+    /// Epochs completed (0-based index of the epoch in progress).
+    public var epoch: Int
+    /// Optimizer steps completed since the start of training.
+    public var globalStep: Int
+    /// Steps completed in the epoch in progress.
+    public var stepInEpoch: Int
+    /// Ranks of the job that wrote the checkpoint.
+    public var worldSize: Int
+    /// Seed of initialisation, data order and dropout.
+    public var seed: UInt64
+    /// Samples per step over all ranks, and steps per epoch: together they fix which records a step uses.
+    public var globalBatchSize: Int
+    public var stepsPerEpoch: Int
+    /// Per-class decision thresholds (one per class; 0.5 until tuned).
+    public var thresholds: [Float]
+    /// The validation Challenge metric at this step, if validation ran; the checkpoint directory keeps the best.
+    public var validationMetric: Double?
+    /// The version of the program that wrote the checkpoint.
+    public var softwareVersion: String
+    /// When the checkpoint was written.
+    public var created: Date
+    /// The run's command-line configuration as JSON.
+    public var runConfigurationJSON: String
+    /// The metric history as JSON, owned by the training loop (stored and returned verbatim).
+    public var metricHistoryJSON: String
+    /// Scheduler and early-stopping state as JSON, owned by the training loop (stored and returned verbatim).
+    public var trainingStateJSON: String
+
+    /// Metadata of a checkpoint; thresholds default to 0.5 per class, the JSON fields to empty containers.
+    public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
+                worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Float]? = nil,
+                validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
+                runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}") {
+        self.configuration = configuration
+        self.classCodes = classCodes
+        self.epoch = epoch
+        self.globalStep = globalStep
+        self.stepInEpoch = stepInEpoch
+        self.worldSize = worldSize
+        self.seed = seed
+        self.globalBatchSize = globalBatchSize
+        self.stepsPerEpoch = stepsPerEpoch
+        self.thresholds = thresholds ?? Array(repeating: 0.5, count: configuration.classes)
+        self.validationMetric = validationMetric
+        self.softwareVersion = softwareVersion
+        self.created = created
+        self.runConfigurationJSON = runConfigurationJSON
+        self.metricHistoryJSON = metricHistoryJSON
+        self.trainingStateJSON = trainingStateJSON
+    }
+
+    /// The model's short name, e.g. `resnet34`.
+    public var modelName: String { configuration.depth.description }
+
+    /// The per-rank generator and sampler state, one row per rank of the writing job: every rank's generators are
+    /// counters, so a row is `[seed, epoch, stepInEpoch, globalStep, rank]` (the seed as its bit pattern).
+    public var rankStates: [[Int64]] {
+        (0..<worldSize).map { [Int64(bitPattern: seed), Int64(epoch), Int64(stepInEpoch), Int64(globalStep), Int64($0)] }
+    }
+
+    /// What the columns of `rankStates` mean, stored beside them.
+    public static let rankStateWords = ["seed", "epoch", "step_in_epoch", "global_step", "rank"]
+}

@@ -1,0 +1,162 @@
+import DistTensor
+import Foundation
+
+/// An open checkpoint file: its metadata and optimizer description are read on opening (cheap, attributes only);
+/// `restore` then reads the tensors into a model and optimizer and verifies them against the stored digest.
+public final class CheckpointReader {
+    public let url: URL
+    public let metadata: CheckpointMetadata
+    public let optimizerState: OptimizerCheckpointState
+    /// The parameter digest recorded when the file was written.
+    public let storedDigest: ParameterDigest
+    private let file: NetCDFFile
+
+    /// Opens `url` and reads its attributes; a truncated, damaged or foreign file throws a `CheckpointError` naming it.
+    public init(url: URL) throws(CheckpointError) {
+        self.url = url
+        guard FileManager.default.fileExists(atPath: url.path) else { throw .missing(path: url.path) }
+        let opened: NetCDFFile
+        do {
+            opened = try NetCDFFile.open(at: url)
+        } catch {
+            throw .unreadable(path: url.path, detail: error.description)
+        }
+        file = opened
+        let attributes = opened.root.attributes
+        let path = url.path
+        func read<T>(_ body: () throws(NetCDFError) -> T) throws(CheckpointError) -> T {
+            do {
+                return try body()
+            } catch let .notFound(_, _, name, _, _) {
+                throw .notACheckpoint(path: path, reason: "it has no '\(name)'")
+            } catch {
+                throw .unreadable(path: path, detail: error.description)
+            }
+        }
+        guard (try? attributes.text(named: "format")) == CheckpointAttributeNames.formatName else {
+            throw .notACheckpoint(path: path, reason: "its 'format' attribute is not '\(CheckpointAttributeNames.formatName)'")
+        }
+        let version = Int(try read { () throws(NetCDFError) in try attributes.integer(named: "format_version") })
+        guard version == CheckpointMetadata.formatVersion else {
+            throw .unsupportedVersion(path: path, found: version, supported: CheckpointMetadata.formatVersion)
+        }
+        let configurationJSON = try read { () throws(NetCDFError) in try attributes.text(named: "model_configuration") }
+        guard let configuration = try? JSONDecoder().decode(ResNet1DConfiguration.self, from: Data(configurationJSON.utf8)) else {
+            throw .notACheckpoint(path: path, reason: "its 'model_configuration' is not a ResNet1D configuration")
+        }
+        func integer(_ name: String) throws(CheckpointError) -> Int {
+            Int(try read { () throws(NetCDFError) in try attributes.integer(named: name) })
+        }
+        func text(_ name: String) throws(CheckpointError) -> String {
+            try read { () throws(NetCDFError) in try attributes.text(named: name) }
+        }
+        let classCodes: [String] = try read { () throws(NetCDFError) in
+            guard case let .strings(codes) = try attributes.value(named: "class_codes") else { return [] }
+            return codes
+        }
+        guard let seed = UInt64(try text("seed")) else {
+            throw .notACheckpoint(path: path, reason: "its 'seed' attribute is not an unsigned integer")
+        }
+        guard let digest = ParameterDigest(parsing: try text("parameter_digest")) else {
+            throw .notACheckpoint(path: path, reason: "its 'parameter_digest' attribute is not an fnv1a64 digest")
+        }
+        storedDigest = digest
+        let metric = try read { () throws(NetCDFError) in try attributes.double(named: "validation_challenge_metric") }
+        let thresholds: [Float] = try read { () throws(NetCDFError) in try opened.root.variable(named: "thresholds").read() }
+        metadata = CheckpointMetadata(
+            configuration: configuration, classCodes: classCodes, epoch: try integer("epoch"),
+            globalStep: try integer("global_step"), stepInEpoch: try integer("step_in_epoch"),
+            worldSize: try integer("world_size"), seed: seed, globalBatchSize: try integer("global_batch_size"),
+            stepsPerEpoch: try integer("steps_per_epoch"), thresholds: thresholds,
+            validationMetric: metric.isNaN ? nil : metric, softwareVersion: try text("software_version"),
+            created: CheckpointAttributeNames.date(try text("created")) ?? Date(timeIntervalSince1970: 0),
+            runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),
+            trainingStateJSON: try text("training_state"))
+        guard let optimizerState = try read({ () throws(NetCDFError) in try Self.readOptimizerState(opened.root) }) else {
+            throw .notACheckpoint(path: path, reason: "its optimizer kind is not one of "
+                + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self.optimizerState = optimizerState
+    }
+
+    deinit {
+        try? file.close()
+    }
+
+    private static func readOptimizerState(_ root: NetCDFGroup) throws(NetCDFError) -> OptimizerCheckpointState? {
+        let attributes = try root.group(named: "optimizer").attributes
+        let names = try attributes.names()
+        func optional(_ name: String) throws(NetCDFError) -> Float? {
+            names.contains(name) ? Float(try attributes.double(named: name)) : nil
+        }
+        guard let kind = OptimizerKind(rawValue: try attributes.text(named: "kind")) else { return nil }
+        return OptimizerCheckpointState(
+            kind: kind, stepCount: Int(try attributes.integer(named: "step_count")),
+            learningRate: Float(try attributes.double(named: "learning_rate")),
+            weightDecay: Float(try attributes.double(named: "weight_decay")),
+            beta1: try optional("beta1"), beta2: try optional("beta2"), epsilon: try optional("epsilon"),
+            momentum: try optional("momentum"))
+    }
+
+    /// A new model of the checkpoint's configuration with the checkpoint's parameters and buffers (for inspection).
+    public func makeModel() throws(CheckpointError) -> ResNet1D {
+        let model = ResNet1D(metadata.configuration, seed: metadata.seed)
+        try restore(into: model, optimizer: nil)
+        return model
+    }
+
+    /// Reads every parameter and buffer into `model` and, if given, the optimizer's step count and state blocks
+    /// into `optimizer`, then checks the parameters against the stored digest. Call `requireCompatible` first: a
+    /// model of another shape is reported as a damaged file here.
+    public func restore(into model: ResNet1D, optimizer: Optimizer?) throws(CheckpointError) {
+        let store = model.parameters
+        do {
+            let root = file.root
+            for entry in store.layout.entries {
+                let variable = try root.variable(named: entry.name)
+                try requireShape(variable, entry)
+                try variable.read(into: store.storage(of: entry), start: entry.shape.map { _ in 0 }, count: entry.shape)
+            }
+            if let optimizer {
+                let kind = try OptimizerCheckpointState(describing: optimizer).kind
+                guard kind == optimizerState.kind else {
+                    throw CheckpointError.settingMismatch(path: url.path, setting: "--optimizer",
+                                                          checkpoint: optimizerState.kind.rawValue, run: kind.rawValue,
+                                                          advice: "Pass --optimizer \(optimizerState.kind.rawValue).")
+                }
+                let group = try root.group(named: "optimizer")
+                for block in optimizer.stateBlocks {
+                    let blockGroup = try group.group(named: block.name)
+                    for entry in store.layout.entries where entry.kind == .parameter {
+                        let variable = try blockGroup.variable(named: entry.name)
+                        try requireShape(variable, entry)
+                        try variable.read(into: UnsafeMutableBufferPointer(rebasing: block.values[entry.offset..<(entry.offset + entry.count)]),
+                                          start: entry.shape.map { _ in 0 }, count: entry.shape)
+                    }
+                }
+                optimizer.stepCount = optimizerState.stepCount
+            }
+        } catch let error as CheckpointError {
+            throw error
+        } catch let error as NetCDFError {
+            if case let .notFound(_, kind, name, container, _) = error {
+                throw .notACheckpoint(path: url.path, reason: "it has no \(kind) '\(name)' in \(container)")
+            }
+            throw .unreadable(path: url.path, detail: error.description)
+        } catch {
+            throw .unreadable(path: url.path, detail: "\(error)")
+        }
+        let computed = ParameterDigest(of: store)
+        guard computed == storedDigest else {
+            throw .digestMismatch(path: url.path, stored: storedDigest.description, computed: computed.description)
+        }
+    }
+
+    private func requireShape(_ variable: NetCDFVariable, _ entry: ParameterEntry) throws {
+        let shape = try variable.shape()
+        guard shape == entry.shape, variable.type == .float32 else {
+            throw CheckpointError.notACheckpoint(path: url.path, reason: "variable '\(variable.qualifiedName)' is "
+                + "\(variable.type) \(shape), the model needs float \(entry.shape)")
+        }
+    }
+}

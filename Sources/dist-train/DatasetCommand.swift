@@ -1,0 +1,53 @@
+import ArgumentParser
+import DistTensor
+import ECGNets
+import Foundation
+
+/// `dist-train dataset`: resolves `--data` as training would (preparing into the cache if needed) on every rank
+/// and prints what the dataset holds.
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset",
+        abstract: "Show the dataset train would use: records per split, lengths, labels (prepares --data into the cache if needed).")
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var threading: ThreadOptions
+
+    func run() throws {
+        let world = try Communicator.world()
+        do {
+            threading.apply(ranksOnNode: world.localSize)
+            let dataset = try dataOptions.resolve(over: world)
+            print("dataset: rank \(world.rank) of \(world.size) opened \(dataset.url.path) (\(dataset.records.count) records)")
+            if world.rank == 0 { describe(dataset) }
+            try world.finalize()
+        } catch {
+            // One write per rank, so the ranks' messages do not interleave in mpirun's merged output.
+            FileHandle.standardError.write(Data("dataset: rank \(world.rank): \(error)\n".utf8))
+            try? world.finalize()
+            throw ExitCode.failure
+        }
+    }
+
+    /// Prints the dataset's rate, splits, lengths, sources and label counts.
+    private func describe(_ dataset: ECGDataset) {
+        let splits = DatasetSplit.allCases.map { "\($0) \(dataset.indices(in: $0).count)" }.joined(separator: ", ")
+        let lengths = dataset.records.map(\.length)
+        print("dataset: \(dataset.records.count) records at \(dataset.samplingFrequency) Hz, \(dataset.leadCount) leads; "
+              + "\(splits)")
+        print("dataset: lengths \(lengths.min() ?? 0)...\(lengths.max() ?? 0) samples; prepared with "
+              + dataset.preparationOptions)
+        let sources = Dictionary(grouping: dataset.records, by: \.source).mapValues(\.count).sorted { $0.key < $1.key }
+        print("dataset: sources " + sources.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        let catalog = ChallengeClasses.challenge2020
+        let positives = dataset.classCodes.indices.map { column in
+            dataset.records.reduce(0) { $0 + Int($1.labels[column]) }
+        }
+        let unlabelled = dataset.records.filter { !$0.labels.contains(1) }.count
+        print("dataset: positives per class (\(unlabelled) records without a scored label): "
+              + zip(dataset.classCodes, positives).filter { $0.1 > 0 }.map { code, count in
+                  "\(catalog.index(of: code).map { catalog.classes[$0].abbreviation } ?? code) \(count)"
+              }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,201 @@
+import DistTensor
+import ECGNets
+import Foundation
+
+/// The collective side of checkpoints in `train`: rank 0 reads and writes the files, every rank takes part so that
+/// all start from the same state and none runs ahead of (or exits before) a checkpoint that is being written.
+///
+/// The training loop owns the opaque JSON (`metricHistoryJSON`, `trainingStateJSON`) and the `thresholds`; they are
+/// stored verbatim in every checkpoint and come back after `resume()`.
+final class TrainingCheckpoints {
+    let directory: CheckpointDirectory
+    private let options: CheckpointOptions
+    private let world: ProcessGroup
+    private let trainer: DataParallelTrainer
+    private let expectation: CheckpointExpectation
+    private let synchronizedBatchNormalization: Bool
+    /// The run's command line as JSON, stored in every checkpoint.
+    private let runConfigurationJSON: String
+    /// Metric history as JSON, carried through checkpoints untouched.
+    var metricHistoryJSON = "[]"
+    /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
+    var trainingStateJSON = "{}"
+    /// Per-class decision thresholds.
+    var thresholds: [Float]
+    private var lastSavedStep: Int?
+
+    init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
+         synchronizedBatchNormalization: Bool, runConfigurationJSON: String) {
+        self.options = options
+        self.world = world
+        self.trainer = trainer
+        self.expectation = expectation
+        self.synchronizedBatchNormalization = synchronizedBatchNormalization
+        self.runConfigurationJSON = runConfigurationJSON
+        directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
+        thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
+    }
+
+    // MARK: Resuming
+
+    /// What rank 0 found, sent to every rank.
+    private struct Announcement: Codable {
+        var metadata: CheckpointMetadata?
+        var optimizerStepCount: Int
+        var failure: String?
+    }
+
+    /// Restores the state of the checkpoint `--resume` selects on every rank (parameters, buffers, optimizer state
+    /// and counters) and returns its metadata, or nil when the run starts fresh. A failure on rank 0 is thrown on
+    /// every rank.
+    @discardableResult
+    func resume() throws -> CheckpointMetadata? {
+        var announcement = Announcement(metadata: nil, optimizerStepCount: 0, failure: nil)
+        if world.rank == 0 {
+            do {
+                announcement.metadata = try selectAndRestore()
+                announcement.optimizerStepCount = trainer.optimizer.stepCount
+            } catch {
+                announcement.failure = "\(error)"
+                FileHandle.standardError.write(Data("rank 0: \(error)\n".utf8))
+            }
+        }
+        announcement = try broadcast(announcement)
+        if announcement.failure != nil {
+            throw CheckpointCoordinationError.rankZeroFailed(what: "could not resume from a checkpoint")
+        }
+        guard let metadata = announcement.metadata else { return nil }
+        let store = trainer.model.parameters
+        try world.broadcast(store.values, root: 0)
+        try world.broadcast(store.buffers, root: 0)
+        for block in trainer.optimizer.stateBlocks {
+            try world.broadcast(block.values, root: 0)
+        }
+        trainer.optimizer.stepCount = announcement.optimizerStepCount
+        try trainer.resume(epoch: metadata.epoch, stepInEpoch: metadata.stepInEpoch)
+        metricHistoryJSON = metadata.metricHistoryJSON
+        trainingStateJSON = metadata.trainingStateJSON
+        thresholds = metadata.thresholds
+        lastSavedStep = metadata.globalStep
+        if world.rank == 0 && metadata.worldSize != world.size { print(worldSizeNotice(checkpointRanks: metadata.worldSize)) }
+        return metadata
+    }
+
+    /// Rank 0: cleans the directory, picks the checkpoint, checks it against this run and reads it into the model
+    /// and optimizer.
+    private func selectAndRestore() throws -> CheckpointMetadata? {
+        let leftovers = directory.removeLeftoverTemporaryFiles()
+        if !leftovers.isEmpty {
+            print("dist-train: removed \(leftovers.count) temporary file(s) of an interrupted checkpoint write: "
+                  + leftovers.map(\.lastPathComponent).joined(separator: ", "))
+        }
+        let open = { (url: URL) throws -> CheckpointReader in
+            let reader = try CheckpointReader(url: url)
+            try reader.requireCompatible(with: self.expectation)
+            try reader.restore(into: self.trainer.model, optimizer: self.trainer.optimizer)
+            return reader
+        }
+        let reader: CheckpointReader
+        switch options.resume {
+        case .none:
+            let existing = directory.stepFiles().count
+            if existing > 0 {
+                print("dist-train: --resume none: starting afresh; the \(existing) checkpoint(s) in \(directory.url.path) "
+                      + "are replaced as this run writes its own")
+            }
+            return nil
+        case let .file(path):
+            reader = try open(URL(fileURLWithPath: path))
+        case .auto:
+            guard let (found, skipped) = try directory.newestUsable(open) else { return nil }
+            for reason in skipped { print("dist-train: skipping a damaged checkpoint: \(reason)") }
+            reader = found
+        }
+        let metadata = reader.metadata
+        print("dist-train: resuming from \(reader.url.path): step \(metadata.globalStep), epoch \(metadata.epoch + 1) "
+              + "step \(metadata.stepInEpoch)/\(metadata.stepsPerEpoch), written by \(metadata.worldSize) rank(s), "
+              + "parameters \(reader.storedDigest)")
+        return metadata
+    }
+
+    /// What changes when a checkpoint of `checkpointRanks` ranks continues on this job's ranks.
+    private func worldSizeNotice(checkpointRanks: Int) -> String {
+        var differences = ["each rank draws its dropout masks from keys of (seed, step, rank) for a different share of the batch"]
+        if !synchronizedBatchNormalization {
+            differences.insert("each rank's BatchNorm normalises with the statistics of its own share of the batch "
+                               + "(\(expectation.globalBatchSize / world.size) instead of "
+                               + "\(expectation.globalBatchSize / checkpointRanks) samples; --sync-bn uses the whole batch)", at: 0)
+        }
+        differences.append("gradients are summed in another order")
+        return "dist-train: notice: the checkpoint was written by \(checkpointRanks) rank(s), this job has \(world.size). "
+            + "The data order and every step's global batch depend only on the seed and the epoch, so training "
+            + "continues on the same records; but " + differences.joined(separator: ", ")
+            + ". The continuation is therefore not bit-identical to an uninterrupted \(checkpointRanks)-rank run."
+    }
+
+    // MARK: Saving
+
+    /// Whether `--checkpoint-every` asks for a checkpoint after `step`.
+    func isPeriodic(step: Int) -> Bool {
+        options.checkpointEvery > 0 && step % options.checkpointEvery == 0
+    }
+
+    /// Writes a checkpoint of the current state (rank 0), unless one of this step was already written, and returns
+    /// on every rank only once it is on disk. A failure to write is thrown on every rank.
+    @discardableResult
+    func save(validationMetric: Double?) throws -> URL? {
+        let step = trainer.globalStep
+        guard lastSavedStep != step else { return nil }
+        var written: URL?
+        var failed: Int64 = 0
+        if world.rank == 0 {
+            do {
+                let metadata = CheckpointMetadata(
+                    configuration: expectation.configuration, classCodes: expectation.classCodes, epoch: trainer.epoch,
+                    globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
+                    globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
+                    thresholds: thresholds, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
+                    runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
+                    trainingStateJSON: trainingStateJSON)
+                let outcome = try directory.save(step: step, validationMetric: validationMetric) { url in
+                    try CheckpointWriter.write(to: url, model: trainer.model, optimizer: trainer.optimizer, metadata: metadata)
+                }
+                written = outcome.file
+                print("dist-train: checkpoint \(outcome.file.path) written (step \(step))"
+                      + (outcome.becameBest ? ", now best.nc" : "")
+                      + (outcome.removed.isEmpty ? "" : ", removed " + outcome.removed.map(\.lastPathComponent).joined(separator: ", ")))
+            } catch {
+                FileHandle.standardError.write(Data("rank 0: could not write the checkpoint of step \(step): \(error)\n".utf8))
+                failed = 1
+            }
+        }
+        // Every rank waits here until rank 0's file is on disk (or has failed): none runs ahead or exits before it.
+        if try world.allReduceMax(failed) != 0 {
+            throw CheckpointCoordinationError.rankZeroFailed(what: "could not write the checkpoint of step \(step)")
+        }
+        lastSavedStep = step
+        return written
+    }
+
+    // MARK: Broadcasting
+
+    private func broadcast(_ announcement: Announcement) throws -> Announcement {
+        var bytes = world.rank == 0 ? try JSONEncoder().encode(announcement) : Data()
+        var count = Int64(bytes.count)
+        try withUnsafeMutableBytes(of: &count) { try world.broadcast($0, root: 0) }
+        if world.rank != 0 { bytes = Data(count: Int(count)) }
+        try bytes.withUnsafeMutableBytes { try world.broadcast($0, root: 0) }
+        return try JSONDecoder().decode(Announcement.self, from: bytes)
+    }
+}
+
+/// A collective checkpoint step failed on rank 0; the other ranks stop with this (rank 0 printed the reason).
+enum CheckpointCoordinationError: Error, CustomStringConvertible {
+    case rankZeroFailed(what: String)
+
+    var description: String {
+        switch self {
+        case let .rankZeroFailed(what): "rank 0 \(what); its message above says why."
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import DistTensor
+import ECGNets
+import Foundation
+import Testing
+
+/// The checkpoint file and directory in-process: every number and counter survives a write and a read, damage is
+/// detected, incompatible runs are told what differs, and the directory keeps the newest files and the best.
+@Suite struct CheckpointTests {
+    static let tiny = ResNet1DConfiguration(depth: .resnet34, widths: [8, 16, 16, 32], dropout: 0)
+    static let codes = ChallengeClasses.challenge2020.codes
+
+    static func metadata(_ configuration: ResNet1DConfiguration = tiny, step: Int = 7, metric: Double? = nil) -> CheckpointMetadata {
+        CheckpointMetadata(configuration: configuration, classCodes: codes, epoch: 1, globalStep: step, stepInEpoch: 3,
+                           worldSize: 4, seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4,
+                           thresholds: (0..<27).map { 0.3 + Float($0) / 100 }, validationMetric: metric,
+                           softwareVersion: "test", runConfigurationJSON: #"{"arguments":["train"]}"#,
+                           metricHistoryJSON: #"[{"epoch":1,"challenge":0.25}]"#, trainingStateJSON: #"{"patience":2}"#)
+    }
+
+    /// A model whose every value differs from a fresh one, and an optimizer with non-trivial state.
+    static func trained(_ kind: OptimizerKind, configuration: ResNet1DConfiguration = tiny) -> (ResNet1D, Optimizer) {
+        let model = ResNet1D(configuration, seed: 11)
+        var random = RandomStream(seed: 5)
+        for i in 0..<model.parameters.buffers.count { model.parameters.buffers[i] = random.nextUniform() }
+        let optimizer = kind.make(parameterCount: model.parameters.parameterCount,
+                                  settings: OptimizerSettings(learningRate: 0.01, weightDecay: 0.001))
+        for block in optimizer.stateBlocks {
+            for i in 0..<block.values.count { block.values[i] = random.nextUniform() - 0.5 }
+        }
+        optimizer.stepCount = 7
+        return (model, optimizer)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test(arguments: [OptimizerKind.adam, .adamw, .sgd])
+    func everyNumberAndCounterSurvives(kind: OptimizerKind) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.nc")
+        let (model, optimizer) = Self.trained(kind)
+        let written = Self.metadata()
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: written)
+
+        let reader = try CheckpointReader(url: url)
+        var read = reader.metadata
+        #expect(abs(read.created.timeIntervalSince(written.created)) < 0.002)
+        read.created = written.created
+        #expect(read == written)
+        #expect(reader.optimizerState == (try OptimizerCheckpointState(describing: optimizer)))
+        #expect(reader.storedDigest == ParameterDigest(of: model.parameters))
+
+        let (copy, copyOptimizer) = (ResNet1D(Self.tiny, seed: 99),
+                                     kind.make(parameterCount: model.parameters.parameterCount,
+                                               settings: OptimizerSettings(learningRate: 0.01, weightDecay: 0.001)))
+        try reader.restore(into: copy, optimizer: copyOptimizer)
+        #expect(Array(copy.parameters.values) == Array(model.parameters.values))
+        #expect(Array(copy.parameters.buffers) == Array(model.parameters.buffers))
+        #expect(copyOptimizer.stepCount == 7)
+        for (restored, original) in zip(copyOptimizer.stateBlocks, optimizer.stateBlocks) {
+            #expect(restored.name == original.name && Array(restored.values) == Array(original.values))
+        }
+    }
+
+    @Test func changedParameterIsReportedAsCorrupt() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.nc")
+        let (model, optimizer) = Self.trained(.adam)
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: Self.metadata())
+        let file = try NetCDFFile.open(at: url, mode: .write)
+        try file.root.variable(named: "fc.bias").write([Float](repeating: 1, count: 27))
+        try file.close()
+        #expect {
+            try CheckpointReader(url: url).restore(into: ResNet1D(Self.tiny, seed: 0), optimizer: nil)
+        } throws: { error in
+            guard let error = error as? CheckpointError, case .digestMismatch = error else { return false }
+            return error.description.contains(url.path) && error.description.contains("is corrupt")
+        }
+    }
+
+    @Test func foreignModelAndClassesAreDescribed() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.nc")
+        let resnet18 = ResNet1DConfiguration(depth: .resnet18, widths: [8, 16, 32, 64], dropout: 0)
+        let (model, optimizer) = Self.trained(.adam, configuration: resnet18)
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: Self.metadata(resnet18))
+        let reader = try CheckpointReader(url: url)
+        let run = CheckpointExpectation(configuration: Self.tiny, classCodes: Self.codes, optimizerKind: .adam,
+                                        seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4)
+        #expect(throws: CheckpointError.modelMismatch(path: url.path, checkpoint: "resnet18 widths [8, 16, 32, 64]",
+                                                      run: "resnet34 widths [8, 16, 16, 32]")) {
+            try reader.requireCompatible(with: run)
+        }
+        var otherClasses = run
+        otherClasses.configuration = resnet18
+        otherClasses.classCodes = Array(Self.codes.dropLast()) + ["999999999"]
+        #expect {
+            try reader.requireCompatible(with: otherClasses)
+        } throws: { error in
+            "\(error)".contains("the checkpoint lacks 999999999; this run lacks 17338001")
+        }
+        var sameRun = run
+        sameRun.configuration = resnet18
+        try reader.requireCompatible(with: sameRun)
+    }
+
+    @Test func directoryKeepsNewestAndBestAndCleansLeftovers() throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = CheckpointDirectory(url: root.appendingPathComponent("run"), keepLast: 2)
+        let (model, optimizer) = Self.trained(.sgd)
+        for (step, metric) in [(1, 0.1), (2, 0.5), (3, 0.3), (4, nil), (5, 0.2)] as [(Int, Double?)] {
+            try directory.save(step: step, validationMetric: metric) { url in
+                try CheckpointWriter.write(to: url, model: model, optimizer: optimizer,
+                                           metadata: Self.metadata(step: step, metric: metric))
+            }
+        }
+        #expect(directory.stepFiles().map(\.step) == [4, 5])
+        #expect(try CheckpointReader(url: directory.bestURL).metadata.globalStep == 2)
+
+        let leftover = directory.url.appendingPathComponent(".step-000006.nc.tmp-42-abc")
+        let unrelated = directory.url.appendingPathComponent("notes.txt")
+        for file in [leftover, unrelated] { #expect(FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8))) }
+        #expect(directory.removeLeftoverTemporaryFiles() == [leftover])
+        #expect(!FileManager.default.fileExists(atPath: leftover.path) && FileManager.default.fileExists(atPath: unrelated.path))
+
+        // A damaged newest file is skipped with its reason; when every file is damaged, that is an error.
+        try Data("not a checkpoint".utf8).write(to: directory.fileURL(step: 5))
+        let (opened, skipped) = try #require(try directory.newestUsable { try CheckpointReader(url: $0) })
+        #expect(opened.metadata.globalStep == 4)
+        #expect(skipped.count == 1 && skipped[0].contains("step-000005.nc cannot be read"))
+        try Data().write(to: directory.fileURL(step: 4))
+        #expect {
+            _ = try directory.newestUsable { try CheckpointReader(url: $0) }
+        } throws: { error in
+            guard let error = error as? CheckpointError, case let .noUsableCheckpoint(_, reasons) = error else { return false }
+            return reasons.count == 2
+        }
+        let empty = CheckpointDirectory(url: root.appendingPathComponent("empty"), keepLast: 2)
+        #expect(try empty.newestUsable { try CheckpointReader(url: $0) } == nil)
+    }
+}
