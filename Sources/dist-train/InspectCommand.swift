@@ -35,12 +35,13 @@ struct InspectCommand: ParsableCommand {
                 "leads": metadata.configuration.leads, "classes": metadata.classCodes.count,
                 "classCodes": metadata.classCodes, "dropout": Self.decimal(metadata.configuration.dropout),
                 "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
-                "stepsPerEpoch": metadata.stepsPerEpoch, "worldSize": metadata.worldSize, "seed": metadata.seed,
+                "stepsPerEpoch": metadata.stepsPerEpoch, "windowLength": metadata.windowLength,
+                "samplingFrequency": metadata.samplingFrequency, "worldSize": metadata.worldSize, "seed": metadata.seed,
                 "globalBatchSize": metadata.globalBatchSize, "optimizer": optimizer.kind.rawValue,
                 "optimizerStepCount": optimizer.stepCount, "learningRate": Self.decimal(optimizer.learningRate),
                 "weightDecay": Self.decimal(optimizer.weightDecay), "parameters": store.parameterCount,
                 "buffers": store.layout.bufferCount, "tensors": store.layout.entries.count, "digest": digest.description,
-                "thresholds": metadata.thresholds.map(Self.decimal), "softwareVersion": metadata.softwareVersion,
+                "thresholds": metadata.thresholds, "softwareVersion": metadata.softwareVersion,
                 "created": ISO8601DateFormatter().string(from: metadata.created),
                 "metricHistory": Self.jsonValue(metadata.metricHistoryJSON),
                 "trainingState": Self.jsonValue(metadata.trainingStateJSON),
@@ -61,6 +62,7 @@ struct InspectCommand: ParsableCommand {
             "model          \(metadata.modelName) widths \(configuration.widths), blocks per stage "
                 + "\(configuration.depth.blocksPerStage), \(configuration.leads) leads, dropout \(configuration.dropout)",
             "classes        \(metadata.classCodes.count)",
+            "input          windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) Hz",
             "parameters     \(store.parameterCount) trained + \(store.layout.bufferCount) buffer values in "
                 + "\(store.layout.entries.count) tensors",
             "position       step \(metadata.globalStep): epoch \(metadata.epoch + 1), "

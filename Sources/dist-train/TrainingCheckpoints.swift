@@ -21,7 +21,7 @@ final class TrainingCheckpoints {
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
     var trainingStateJSON = "{}"
     /// Per-class decision thresholds.
-    var thresholds: [Float]
+    var thresholds: [Double]
     private var lastSavedStep: Int?
 
     init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,

@@ -16,7 +16,7 @@ import Testing
         #expect(run.status == 0, "\(run.error)")
         let header = try Self.execute("/usr/bin/ncdump", ["-h", directory.appendingPathComponent("checkpoints/step-000003.nc").path])
         for expected in ["float stem.0.weight(channels_8, channels_12, kernel_15)", "float body.3.down.1.running_var(channels_16)",
-                         "float fc.weight(channels_27, channels_32)", "int64 rank_state(rank, word)", "float thresholds(classes)",
+                         "float fc.weight(channels_27, channels_32)", "int64 rank_state(rank, word)", "double thresholds(classes)",
                          ":model = \"resnet34\"", ":global_step = 3LL", "group: optimizer", ":kind = \"adam\"", "group: m",
                          "group: v"] {
             #expect(header.contains(expected), "ncdump -h lacks \(expected)")

@@ -26,8 +26,13 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     /// Samples per step over all ranks, and steps per epoch: together they fix which records a step uses.
     public var globalBatchSize: Int
     public var stepsPerEpoch: Int
-    /// Per-class decision thresholds (one per class; 0.5 until tuned).
-    public var thresholds: [Float]
+    /// Per-class decision thresholds (one per class; 0.5 until tuned), in double precision because tuned thresholds
+    /// are mid-points between float probabilities that float cannot always hold.
+    public var thresholds: [Double]
+    /// Samples per lead of the windows the network was trained on, and their sampling rate: evaluation and prediction
+    /// cut the same windows.
+    public var windowLength: Int
+    public var samplingFrequency: Double
     /// The validation Challenge metric at this step, if validation ran; the checkpoint directory keeps the best.
     public var validationMetric: Double?
     /// The version of the program that wrote the checkpoint.
@@ -43,7 +48,8 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
 
     /// Metadata of a checkpoint; thresholds default to 0.5 per class, the JSON fields to empty containers.
     public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
-                worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Float]? = nil,
+                worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Double]? = nil,
+                windowLength: Int = 5000, samplingFrequency: Double = 500,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
                 runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}") {
         self.configuration = configuration
@@ -56,6 +62,8 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
         self.globalBatchSize = globalBatchSize
         self.stepsPerEpoch = stepsPerEpoch
         self.thresholds = thresholds ?? Array(repeating: 0.5, count: configuration.classes)
+        self.windowLength = windowLength
+        self.samplingFrequency = samplingFrequency
         self.validationMetric = validationMetric
         self.softwareVersion = softwareVersion
         self.created = created

@@ -62,12 +62,14 @@ public final class CheckpointReader {
         }
         storedDigest = digest
         let metric = try read { () throws(NetCDFError) in try attributes.double(named: "validation_challenge_metric") }
-        let thresholds: [Float] = try read { () throws(NetCDFError) in try opened.root.variable(named: "thresholds").read() }
+        let thresholds: [Double] = try read { () throws(NetCDFError) in try opened.root.variable(named: "thresholds").read() }
         metadata = CheckpointMetadata(
             configuration: configuration, classCodes: classCodes, epoch: try integer("epoch"),
             globalStep: try integer("global_step"), stepInEpoch: try integer("step_in_epoch"),
             worldSize: try integer("world_size"), seed: seed, globalBatchSize: try integer("global_batch_size"),
             stepsPerEpoch: try integer("steps_per_epoch"), thresholds: thresholds,
+            windowLength: try integer("window_length"),
+            samplingFrequency: try read { () throws(NetCDFError) in try attributes.double(named: "sampling_frequency") },
             validationMetric: metric.isNaN ? nil : metric, softwareVersion: try text("software_version"),
             created: CheckpointAttributeNames.date(try text("created")) ?? Date(timeIntervalSince1970: 0),
             runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),

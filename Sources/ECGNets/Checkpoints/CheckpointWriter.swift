@@ -31,7 +31,7 @@ public enum CheckpointWriter {
                 try variable.write(UnsafeBufferPointer(store.storage(of: entry)))
             }
             let classes = try root.createDimension(named: "classes", length: metadata.thresholds.count)
-            let thresholds = try root.createVariable(named: "thresholds", type: .float32, dimensions: [classes])
+            let thresholds = try root.createVariable(named: "thresholds", type: .float64, dimensions: [classes])
             try thresholds.attributes.set("long_name", to: .text("per-class decision threshold on the probability"))
             try thresholds.write(metadata.thresholds)
             let ranks = try root.createDimension(named: "rank", length: metadata.worldSize)
@@ -65,6 +65,8 @@ public enum CheckpointWriter {
             ("seed", .text(String(metadata.seed))),
             ("global_batch_size", .integer(Int64(metadata.globalBatchSize))),
             ("steps_per_epoch", .integer(Int64(metadata.stepsPerEpoch))),
+            ("window_length", .integer(Int64(metadata.windowLength))),
+            ("sampling_frequency", .double(metadata.samplingFrequency)),
             ("validation_challenge_metric", .double(metadata.validationMetric ?? .nan)),
             ("parameter_digest", .text(digest.description)),
             ("software_version", .text(metadata.softwareVersion)),
