@@ -2,6 +2,8 @@
 public protocol Optimizer: AnyObject {
     /// Applies one update from the current gradients.
     func step(_ store: ParameterStore)
+    /// Learning rate and weight decay; a schedule changes the rate between steps.
+    var settings: OptimizerSettings { get set }
     /// Completed steps.
     var stepCount: Int { get set }
     /// Named per-parameter state blocks (`m`, `v`, `momentum`), laid out like the values.

@@ -28,12 +28,15 @@ enum ProgressStyle: String, CaseIterable, ExpressibleByArgument {
 struct ProgressReporter {
     let totalSteps: Int
     let stepsPerEpoch: Int
+    /// Steps done before this process started (a resumed run), left out of the rate behind the ETA.
+    let startingStep: Int
     private let interactive: Bool
     private let started = Date()
 
-    init(totalSteps: Int, stepsPerEpoch: Int, style: ProgressStyle) {
+    init(totalSteps: Int, stepsPerEpoch: Int, startingStep: Int = 0, style: ProgressStyle) {
         self.totalSteps = totalSteps
         self.stepsPerEpoch = stepsPerEpoch
+        self.startingStep = startingStep
         interactive = style.drawsBar
     }
 
@@ -41,7 +44,7 @@ struct ProgressReporter {
         let elapsed = Date().timeIntervalSince(started)
         let done = report.step
         let rate = Double(report.globalSamples) / max(report.computeSeconds + report.allReduceWaitSeconds, 1e-9)
-        let eta = done > 0 ? elapsed / Double(done) * Double(totalSteps - done) : 0
+        let eta = done > startingStep ? elapsed / Double(done - startingStep) * Double(totalSteps - done) : 0
         let epochStep = (done - 1) % stepsPerEpoch + 1
         let fields = "epoch \(report.epoch + 1) step \(epochStep)/\(stepsPerEpoch) (\(done)/\(totalSteps))  "
             + "loss \(String(format: "%.4f", report.loss))  \(String(format: "%.1f", rate)) samples/s  "

@@ -16,6 +16,9 @@ final class TrainingCheckpoints {
     private let synchronizedBatchNormalization: Bool
     /// The run's command line as JSON, stored in every checkpoint.
     private let runConfigurationJSON: String
+    /// The training windows (samples per lead) and their rate, recorded so evaluation cuts the same windows.
+    private let windowLength: Int
+    private let samplingFrequency: Double
     /// Metric history as JSON, carried through checkpoints untouched.
     var metricHistoryJSON = "[]"
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
@@ -25,13 +28,15 @@ final class TrainingCheckpoints {
     private var lastSavedStep: Int?
 
     init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
-         synchronizedBatchNormalization: Bool, runConfigurationJSON: String) {
+         synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double) {
         self.options = options
         self.world = world
         self.trainer = trainer
         self.expectation = expectation
         self.synchronizedBatchNormalization = synchronizedBatchNormalization
         self.runConfigurationJSON = runConfigurationJSON
+        self.windowLength = windowLength
+        self.samplingFrequency = samplingFrequency
         directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
         thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
     }
@@ -154,7 +159,8 @@ final class TrainingCheckpoints {
                     configuration: expectation.configuration, classCodes: expectation.classCodes, epoch: trainer.epoch,
                     globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
                     globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
-                    thresholds: thresholds, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
+                    thresholds: thresholds, windowLength: windowLength,
+                    samplingFrequency: samplingFrequency, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                     runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
                     trainingStateJSON: trainingStateJSON)
                 let outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

@@ -5,8 +5,8 @@ import Testing
 /// python3-netcdf4, an independent reader on the same C library) reads back exactly the parameters training
 /// produced and recomputes the digest `train` and `inspect` print.
 @Suite(.serialized) struct CheckpointReadabilityTests {
-    static let arguments = ["--widths", "8,16,16,32", "--length", "400", "--records", "64", "--batch-size", "8",
-                            "--max-steps", "3", "--threads", "1", "--progress", "lines", "--validation-records", "0",
+    static let arguments = ["--widths", "8,16,16,32", "--length", "400", "--data", TestDatasets.simulated400, "--batch-size", "8",
+                            "--max-steps", "3", "--threads", "1", "--progress", "lines",
                             "--parameters-out", "parameters.bin"]
 
     @Test func ncdumpShowsTheSchema() throws {
@@ -49,7 +49,6 @@ import Testing
         #expect(object["digest"] as? String == printed)
         #expect(object["fc_weight_shape"] as? [Int] == [27, 32])
         #expect(object["adam_m_shape"] as? [Int] == [27, 32])
-        #expect(object["thresholds"] as? [Double] == Array(repeating: 0.5, count: 27))
         // fc.weight [27, 32] and fc.bias [27] are the last entries of the state_dict order --parameters-out writes.
         let ours = try Data(contentsOf: directory.appendingPathComponent("parameters.bin")).withUnsafeBytes {
             Array($0.bindMemory(to: UInt32.self))
@@ -64,6 +63,10 @@ import Testing
         #expect(description["globalStep"] as? Int == 3 && description["model"] as? String == "resnet34")
         #expect(description["widths"] as? [Int] == [8, 16, 16, 32] && description["classes"] as? Int == 27)
         #expect(description["parameters"] as? Int == 81_547, "the tiny reference network of DESIGN.md §7 has 81,547 parameters")
+        // The run validated at its last step and stored thresholds tuned there (float64): both readers see the same ones.
+        let thresholds = try #require(object["thresholds"] as? [Double])
+        #expect(thresholds.count == 27 && thresholds == description["thresholds"] as? [Double])
+        #expect(thresholds.contains { $0 != 0.5 }, "validation tunes some thresholds away from 0.5: \(thresholds)")
     }
 
     /// Runs a tool and returns its standard output; fails the test with its standard error otherwise.

@@ -6,9 +6,8 @@ import Testing
 /// checkpoints are skipped or refused with messages; another world size resumes with a notice.
 @Suite(.serialized) struct CheckpointResumeTests {
     /// A small ResNet34-topology network and Adam, 40 steps of 8 samples (one epoch), so a run takes seconds.
-    static let arguments = ["--widths", "8,16,16,32", "--length", "400", "--records", "320", "--batch-size", "8",
-                            "--max-steps", "40", "--optimizer", "adam", "--threads", "1", "--progress", "lines",
-                            "--validation-records", "16"]
+    static let arguments = ["--widths", "8,16,16,32", "--length", "400", "--data", TestDatasets.simulated400, "--batch-size", "8",
+                            "--max-steps", "40", "--optimizer", "adam", "--threads", "1", "--progress", "lines"]
 
     /// The digest `train` prints at its end.
     static func digest(in output: String) -> String? {
@@ -23,16 +22,19 @@ import Testing
     }
 
     /// Must-hold 1: under mpirun -n 2, a run stopped by SIGTERM between steps 10 and 30 exits with the documented
-    /// status 75 and, resumed with --resume auto, ends with the same parameter digest as an uninterrupted run.
+    /// status 75 and, resumed with --resume auto, ends with the same parameter digest as an uninterrupted run. It
+    /// validates every 8 steps, so the stop falls after a validation: the tuned thresholds, the validation history
+    /// and the schedule's state of the final checkpoint must equal the uninterrupted run's too.
     @Test func stoppedAndResumedRunEqualsUninterruptedRun() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let whole = try CommandRunner.run(Self.arguments + ["--checkpoint-dir", "whole", "--log-dir", "whole-logs"],
+        let arguments = Self.arguments + ["--validate-every", "8"]
+        let whole = try CommandRunner.run(arguments + ["--checkpoint-dir", "whole", "--log-dir", "whole-logs"],
                                           ranks: 2, in: directory)
         #expect(whole.status == 0, "\(whole.error)")
         let expected = try #require(Self.digest(in: whole.output), "no digest in: \(whole.output)")
 
-        let job = try CommandRunner.Running(Self.arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
+        let job = try CommandRunner.Running(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
                                             ranks: 2, directory: directory)
         let log = directory.appendingPathComponent("parts-logs/rank-0.jsonl")
         let deadline = Date().addingTimeInterval(60)
@@ -44,12 +46,25 @@ import Testing
         #expect(stopped.status == 75, "status \(stopped.status): \(stopped.error)")
         #expect(stopped.output.contains("stop requested by SIGTERM"), "\(stopped.output)")
 
-        let resumed = try CommandRunner.run(Self.arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
+        let resumed = try CommandRunner.run(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
                                             ranks: 2, in: directory)
         #expect(resumed.status == 0, "\(resumed.error)")
         let step = try #require(Self.resumedStep(in: resumed.output), "no resume line in: \(resumed.output)")
         #expect((10...30).contains(step), "stopped at step \(step)")
         #expect(Self.digest(in: resumed.output) == expected, "\(resumed.output)")
+
+        func state(_ run: String) throws -> [String: String] {
+            let inspect = try CommandRunner.run(["inspect", "--json", "\(run)/step-000040.nc"], in: directory)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [String: Any],
+                                      "\(inspect.error)")
+            return try ["thresholds", "metricHistory", "trainingState"].reduce(into: [:]) { fields, key in
+                let value = try #require(object[key], "no \(key) in \(inspect.output)")
+                fields[key] = String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
+        let (uninterrupted, continued) = (try state("whole"), try state("parts"))
+        #expect(uninterrupted == continued)
+        #expect(uninterrupted["metricHistory"]?.components(separatedBy: "global_step").count == 6, "five validations: \(uninterrupted)")
     }
 
     /// Another world size resumes too, and says what that changes.
@@ -74,8 +89,8 @@ import Testing
     @Test func killedWriterLeavesAResumableDirectory() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let arguments = ["--length", "64", "--records", "64", "--batch-size", "2", "--max-steps", "6", "--checkpoint-every", "1",
-                         "--validation-records", "0", "--threads", "1", "--progress", "lines"]
+        let arguments = ["--length", "64", "--data", TestDatasets.simulated400, "--batch-size", "2", "--max-steps", "6", "--checkpoint-every", "1",
+                         "--threads", "1", "--progress", "lines"]
         let job = try CommandRunner.Running(arguments, ranks: nil, directory: directory)
         let checkpoints = directory.appendingPathComponent("checkpoints")
         let deadline = Date().addingTimeInterval(120)

@@ -8,9 +8,9 @@ import Testing
     /// its own magnitude, so where a gradient is near zero its rounding decides the step's sign, and two
     /// runs of one process that differ only in thread count (so in summation order) already end more than
     /// 1e-5 apart. SGD keeps rounding at rounding size (measured: 1 vs 2 ranks within 1e-5 after 20 steps).
-    static let arguments = ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--records", "320",
+    static let arguments = ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--data", TestDatasets.simulated400,
                             "--batch-size", "16", "--max-steps", "20", "--sync-bn", "--dropout", "0", "--optimizer", "sgd",
-                            "--lr", "0.005", "--threads", "1", "--progress", "lines", "--validation-records", "37"]
+                            "--lr", "0.005", "--threads", "1", "--progress", "lines"]
 
     struct Run {
         let losses: [Double]
@@ -73,7 +73,7 @@ import Testing
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let job = try CommandRunner.Running(
-            ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--records", "100000", "--batch-size", "8",
+            ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--data", TestDatasets.simulated400, "--epochs", "1000", "--batch-size", "8",
              "--threads", "1", "--progress", "lines", "--log-dir", "logs"], ranks: 2, directory: directory)
         let log = directory.appendingPathComponent("logs/rank-1.jsonl")
         let deadline = Date().addingTimeInterval(60)

@@ -3,11 +3,18 @@ import Foundation
 
 /// Scores samples with every rank taking a contiguous share, and gathers the probabilities at rank 0
 /// in the order the samples were given, so the result does not depend on the number of ranks.
+///
+/// Every rank first takes rank 0's BatchNorm running statistics. With local BatchNorm each rank's running
+/// statistics follow its own share of the batches, so without this a rank's share would be scored by a network
+/// no checkpoint holds (checkpoints store rank 0's), and a resumed job, whose ranks all start from rank 0's,
+/// would score differently from an uninterrupted one. PyTorch's DistributedDataParallel broadcasts buffers from
+/// rank 0 before each forward for the same reason; training never reads running statistics, so it is unaffected.
 public enum DistributedEvaluation {
     /// The model's probabilities and the targets `[samples × classes]` for `indices` of `source`, at
     /// rank 0 (nil on the other ranks). Evaluation mode: running BatchNorm statistics, no dropout.
     public static func gather(model: ResNet1D, source: SampleSource, indices: [Int], group: ProcessGroup,
                               batchSize: Int) throws -> (probabilities: [Float], targets: [Float])? {
+        try group.broadcast(model.parameters.buffers, root: 0)
         let share = Array(indices[(indices.count * group.rank / group.size)..<(indices.count * (group.rank + 1) / group.size)])
         let (leads, length, classes) = (source.leads, source.length, source.classes)
         var probabilities: [Float] = []

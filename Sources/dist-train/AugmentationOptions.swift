@@ -1,0 +1,42 @@
+import ArgumentParser
+import ECGNets
+
+/// The options of `train` that switch the training augmentations on: each is the probability that a training
+/// window gets it (magnitudes are the policy's defaults, in lead standard deviations, seconds and hertz).
+struct AugmentationOptions: ParsableArguments {
+    @Option(help: "Probability of scaling a window's amplitude by up to ±20%.")
+    var amplitudeScaling = 0.5
+
+    @Option(help: "Probability of adding Gaussian noise (5% of each lead's standard deviation).")
+    var gaussianNoise = 0.3
+
+    @Option(help: "Probability of adding baseline wander (slow sinusoids below 0.5 Hz).")
+    var baselineWander = 0.3
+
+    @Option(help: "Probability of a circular time shift of up to 1 s (the random crop already moves windows).")
+    var timeShift = 0.0
+
+    @Option(help: "Probability of zeroing up to 2 leads.")
+    var leadDropout = 0.1
+
+    @Flag(help: "Train without augmentation (random crops only).")
+    var noAugmentation = false
+
+    func validate() throws {
+        do {
+            try policy.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The policy these options describe.
+    var policy: AugmentationPolicy {
+        guard !noAugmentation else { return .none }
+        return AugmentationPolicy(amplitudeScaling: AmplitudeScaling(probability: amplitudeScaling),
+                                  baselineWander: BaselineWander(probability: baselineWander),
+                                  gaussianNoise: GaussianNoise(probability: gaussianNoise),
+                                  timeShift: TimeShift(probability: timeShift),
+                                  leadDropout: LeadDropout(probability: leadDropout))
+    }
+}

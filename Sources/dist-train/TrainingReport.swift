@@ -1,0 +1,57 @@
+import DistTensor
+import ECGNets
+import Foundation
+
+/// The end-of-training report: best.nc (or the final network when no validation picked one) scored on the test
+/// split with its tuned thresholds, printed by rank 0 as the per-class table and the macro numbers, and written
+/// with the learning curves into `<checkpoint-dir>/report/` (text, JSON, CSV and SVG), so a user can look
+/// instead of read.
+struct TrainingReport {
+    let model: ResNet1D
+    let dataset: ECGDataset
+    let windowLength: Int
+    let world: ProcessGroup
+    let batchSize: Int
+    let checkpoints: CheckpointDirectory
+    let history: TrainingHistory
+    /// Thresholds of the final network, used when there is no best.nc.
+    let fallbackThresholds: [Double]
+
+    func write() throws {
+        let folder = checkpoints.url.appendingPathComponent("report")
+        var thresholds = fallbackThresholds
+        var evaluated = "the final network"
+        if FileManager.default.fileExists(atPath: checkpoints.bestURL.path) {
+            let best = try CheckpointReader(url: checkpoints.bestURL)
+            try best.restore(into: model, optimizer: nil)
+            thresholds = best.metadata.thresholds
+            evaluated = "best.nc (step \(best.metadata.globalStep), validation Challenge metric "
+                + ValidationRound.format(best.metadata.validationMetric ?? .nan) + ")"
+        }
+        if world.rank == 0 {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if !history.entries.isEmpty {
+                try LearningCurvePlot.svg(history).write(to: folder.appendingPathComponent("learning-curves.svg"))
+                try ReportFileWriter.write(String(decoding: try history.jsonData(), as: UTF8.self),
+                                           to: folder.appendingPathComponent("history.json"))
+            }
+        }
+        let testRecords = dataset.indices(in: .test)
+        guard !testRecords.isEmpty else {
+            if world.rank == 0 { print("dist-train: the dataset has no test split; report: \(folder.path)") }
+            return
+        }
+        let source = try ECGDatasetSamples(dataset: dataset, recordIndices: testRecords, windowLength: windowLength, mode: .evaluation)
+        guard let (probabilities, targets) = try DistributedEvaluation.gather(
+            model: model, source: source, indices: Array(0..<source.count), group: world, batchSize: batchSize) else { return }
+        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
+        let decision = try DecisionThresholds(codes: dataset.classCodes, values: thresholds)
+        let records = try predictions.scoringRecords(thresholds: decision, recordIDs: testRecords.map { dataset.records[$0].id })
+        let report = EvaluationReport(records: records, thresholds: decision)
+        try report.write(into: folder, baseName: "test")
+        try ClassMetricBarChart.svg(report, title: "Test split: per-class AUROC and F-measure")
+            .write(to: folder.appendingPathComponent("test-per-class.svg"))
+        print("\ntest split (\(testRecords.count) records), \(evaluated) with its tuned thresholds:\n\(report.text())")
+        print("dist-train: report (test.txt/.json/.csv, test-per-class.svg, learning-curves.svg, history.json) in \(folder.path)")
+    }
+}
