@@ -89,6 +89,33 @@ import Testing
         #expect((result.output + result.error).contains("rank"), "\(result.error)")
     }
 
+    /// A rank that cannot read its part of the data ends the whole job within seconds, with a message naming the
+    /// rank, the file and the record. The dataset is compressed, so overwriting bytes in the middle of the file
+    /// (signal chunks; the index is written last, at its end) makes some chunks fail to inflate: the file still
+    /// opens, and the first rank that draws a damaged record fails in the middle of training.
+    @Test func aRankThatCannotReadItsShardEndsTheJob() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dataset = directory.appendingPathComponent("damaged.nc")
+        let prepare = try CommandRunner.run(["prepare", "--simulated", "200", "--seed", "2", "--deflate", "1", "--out", dataset.path])
+        try #require(prepare.status == 0, "\(prepare.error)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dataset.path)[.size] as? Int)
+        let handle = try FileHandle(forWritingTo: dataset)
+        try handle.seek(toOffset: UInt64(size / 2))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: size / 10))
+        try handle.close()
+
+        let started = Date()
+        let result = try CommandRunner.run(["--data", dataset.path, "--widths", "8,16,16,32", "--length", "256", "--batch-size", "8",
+                                            "--epochs", "3", "--threads", "1", "--progress", "lines", "--checkpoint-dir", "checkpoints"],
+                                           ranks: 2, in: directory, timeout: 120)
+        #expect(result.status != 0 && result.status != -1, "status \(result.status)")
+        #expect(Date().timeIntervalSince(started) < 60, "the job took \(Date().timeIntervalSince(started)) s to end")
+        let message = try #require(result.error.split(separator: "\n").first { $0.contains("cannot be read") }, "\(result.error)")
+        #expect(message.hasPrefix("rank 0: ") || message.hasPrefix("rank 1: "), "\(message)")
+        #expect(message.contains("damaged.nc") && message.contains("record SIM"), "\(message)")
+    }
+
     private func childProcesses(of parent: Int32) throws -> [Int32] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap { Int32($0) }.filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -124,7 +124,7 @@ public final class ECGDataset: Sendable {
             try signal.read(into: stored, start: [0, record.offset], count: [leadCount, record.length])
         } catch {
             _ = raw.bindMemory(to: Float.self, capacity: count)
-            throw .readFailed(url, error)
+            throw .recordReadFailed(url, recordID: record.id, error)
         }
         let scale = scaleFactor
         for sample in 0..<count {

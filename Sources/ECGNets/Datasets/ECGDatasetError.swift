@@ -19,6 +19,8 @@ public enum ECGDatasetError: Error, Sendable, CustomStringConvertible {
     case bufferSize(URL, record: Int, expected: Int, given: Int)
     /// The NetCDF library failed while reading.
     case readFailed(URL, NetCDFError)
+    /// The NetCDF library failed while reading one record's samples (a damaged part of the file).
+    case recordReadFailed(URL, recordID: String, NetCDFError)
     /// The samples source was built with settings the dataset does not fit (rates, windows).
     case incompatibleSettings(URL, reason: String)
 
@@ -43,6 +45,9 @@ public enum ECGDatasetError: Error, Sendable, CustomStringConvertible {
             return "\(url.path): record \(record) needs a buffer of \(expected) floats (leads x length), not \(given)."
         case let .readFailed(url, error):
             return "\(url.path): reading failed: \(error)"
+        case let .recordReadFailed(url, recordID, error):
+            return "\(url.path): the samples of record \(recordID) cannot be read, so this part of the file is damaged: \(error) "
+                + "Restore an intact copy or prepare the dataset again."
         case let .incompatibleSettings(url, reason):
             return "\(url.path): \(reason)."
         }

@@ -1,22 +1,24 @@
 import DistTensor
+import ECGNets
 import Foundation
 
 /// A learnable stand-in for ECG data: class `c` is present when a sinusoid of its own frequency is added
 /// to lead `c mod leads`, on top of Gaussian noise.
 ///
 /// A network can only beat the label prior by detecting the tones, so a loss well below the prior's entropy
-/// shows that training works end to end. Every sample is a pure function of `(seed, index)`.
-public struct SyntheticRhythmTask: SampleSource {
-    public let count: Int
-    public let leads: Int
-    public let classes: Int
-    public let length: Int
-    public let seed: UInt64
+/// shows that training works end to end, without any data pipeline. Every sample is a pure function of
+/// `(seed, index)`.
+struct SyntheticRhythmTask: SampleSource {
+    let count: Int
+    let leads: Int
+    let classes: Int
+    let length: Int
+    let seed: UInt64
     /// Probability that each class is present in a sample.
-    public let prevalence: Float
-    public let noise: Float
+    let prevalence: Float
+    let noise: Float
 
-    public init(count: Int = 4096, leads: Int = 12, classes: Int = 27, length: Int = 5000, seed: UInt64 = 0,
+    init(count: Int = 4096, leads: Int = 12, classes: Int = 27, length: Int = 5000, seed: UInt64 = 0,
                 prevalence: Float = 0.15, noise: Float = 0.5) {
         self.count = count
         self.leads = leads
@@ -28,11 +30,11 @@ public struct SyntheticRhythmTask: SampleSource {
     }
 
     /// Cycles per window of class `c`: distinct for classes that share a lead.
-    public func cycles(ofClass c: Int) -> Double {
+    func cycles(ofClass c: Int) -> Double {
         Double(3 + 4 * (c / leads) + (c % leads) % 3)
     }
 
-    public func fill(_ index: Int, epoch: Int, signal: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) {
+    func fill(_ index: Int, epoch: Int, signal: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) {
         var random = RandomStream(seed: seed, 0x5171, UInt64(index))
         for i in 0..<(leads * length) { signal[i] = Float(random.nextNormal()) * noise }
         for c in 0..<classes {
@@ -47,7 +49,7 @@ public struct SyntheticRhythmTask: SampleSource {
     }
 
     /// Samples `indices` as one batch: signals `[N, leads, length]` and targets `[N, classes]`.
-    public func batch(_ indices: some Collection<Int>, epoch: Int = 0) -> (signals: Tensor, targets: Tensor) {
+    func batch(_ indices: some Collection<Int>, epoch: Int = 0) -> (signals: Tensor, targets: Tensor) {
         let signals = Tensor(zeros: [indices.count, leads, length])
         let targets = Tensor(zeros: [indices.count, classes])
         for (n, index) in indices.enumerated() {
