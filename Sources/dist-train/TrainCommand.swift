@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Data: --data names a prepared dataset (dist-train prepare) or a directory of WFDB records (prepared \
             into the cache once); without it, 1,000 simulated 12-lead records. Training uses the dataset's train \
-            split (random 10-s crops, standardised per lead, augmented), validation its validation split, and \
+            split (random 10-s crops, each lead centred), validation its validation split, and \
             the final report its test split.
 
             Each rank trains on its part of every global batch; gradients are summed over ranks in buckets \
@@ -48,6 +48,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Samples per lead of a training window (5000 = 10 s at 500 Hz).")
     var length = 5000
+
+    @Option(help: ArgumentHelp(
+        "How windows are scaled: centered (each lead's mean removed, millivolts kept, so amplitude criteria such as "
+            + "low QRS voltage stay visible) or lead (each lead to unit standard deviation).",
+        valueName: "centered|lead"))
+    var normalization: SignalNormalization = .centered
 
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
@@ -110,3 +116,5 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
+
+extension SignalNormalization: ExpressibleByArgument {}

@@ -19,6 +19,7 @@ final class TrainingCheckpoints {
     /// The training windows (samples per lead) and their rate, recorded so evaluation cuts the same windows.
     private let windowLength: Int
     private let samplingFrequency: Double
+    private let normalization: SignalNormalization
     /// Metric history as JSON, carried through checkpoints untouched.
     var metricHistoryJSON = "[]"
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
@@ -28,7 +29,8 @@ final class TrainingCheckpoints {
     private var lastSavedStep: Int?
 
     init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
-         synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double) {
+         synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double,
+         normalization: SignalNormalization) {
         self.options = options
         self.world = world
         self.trainer = trainer
@@ -37,6 +39,7 @@ final class TrainingCheckpoints {
         self.runConfigurationJSON = runConfigurationJSON
         self.windowLength = windowLength
         self.samplingFrequency = samplingFrequency
+        self.normalization = normalization
         directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
         thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
     }
@@ -160,7 +163,7 @@ final class TrainingCheckpoints {
                     globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
                     globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
                     thresholds: thresholds, windowLength: windowLength,
-                    samplingFrequency: samplingFrequency, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
+                    samplingFrequency: samplingFrequency, normalization: normalization, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                     runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
                     trainingStateJSON: trainingStateJSON)
                 let outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

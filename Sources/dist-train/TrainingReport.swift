@@ -10,6 +10,7 @@ struct TrainingReport {
     let model: ResNet1D
     let dataset: ECGDataset
     let windowLength: Int
+    let normalization: SignalNormalization
     let world: ProcessGroup
     let batchSize: Int
     let checkpoints: CheckpointDirectory
@@ -41,7 +42,8 @@ struct TrainingReport {
             if world.rank == 0 { print("dist-train: the dataset has no test split; report: \(folder.path)") }
             return
         }
-        let source = try ECGDatasetSamples(dataset: dataset, recordIndices: testRecords, windowLength: windowLength, mode: .evaluation)
+        let source = try ECGDatasetSamples(dataset: dataset, recordIndices: testRecords, windowLength: windowLength, mode: .evaluation,
+                                            normalization: normalization)
         guard let (probabilities, targets) = try DistributedEvaluation.gather(
             model: model, source: source, indices: Array(0..<source.count), group: world, batchSize: batchSize) else { return }
         let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)

@@ -40,10 +40,12 @@ final class TrainingRun {
         let policy = options.augmentation.policy
         let augmenter = policy == .none ? nil : try ECGAugmenter(policy: policy, samplingFrequency: dataset.samplingFrequency)
         let trainSource = try ECGDatasetSamples(dataset: dataset, recordIndices: trainRecords, windowLength: options.length,
-                                                mode: .training(seed: options.seed, augmenter: augmenter))
+                                                mode: .training(seed: options.seed, augmenter: augmenter),
+                                                normalization: options.normalization)
         let validationRecords = dataset.indices(in: .validation)
         validationSource = validationRecords.isEmpty ? nil
-            : try ECGDatasetSamples(dataset: dataset, recordIndices: validationRecords, windowLength: options.length, mode: .evaluation)
+            : try ECGDatasetSamples(dataset: dataset, recordIndices: validationRecords, windowLength: options.length, mode: .evaluation,
+                                      normalization: options.normalization)
         let sampler: EpochSampler
         do {
             sampler = try EpochSampler(recordCount: trainRecords.count, worldSize: world.size, globalBatchSize: options.batchSize,
@@ -71,7 +73,7 @@ final class TrainingRun {
                                                optimizerKind: options.optimizer, seed: options.seed,
                                                globalBatchSize: options.batchSize, stepsPerEpoch: sampler.stepsPerEpoch),
             synchronizedBatchNormalization: options.syncBN, runConfigurationJSON: Self.runConfigurationJSON(worldSize: world.size),
-            windowLength: options.length, samplingFrequency: dataset.samplingFrequency)
+            windowLength: options.length, samplingFrequency: dataset.samplingFrequency, normalization: options.normalization)
     }
 
     /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.
@@ -129,7 +131,7 @@ final class TrainingRun {
             fflush(nil)
         }
         if outcome == .completed {
-            try TrainingReport(model: model, dataset: dataset, windowLength: options.length, world: world,
+            try TrainingReport(model: model, dataset: dataset, windowLength: options.length, normalization: options.normalization, world: world,
                                batchSize: max(1, options.batchSize / world.size), checkpoints: checkpoints.directory,
                                history: history, fallbackThresholds: checkpoints.thresholds).write()
         }

@@ -12,7 +12,7 @@ import Testing
     static func metadata(_ configuration: ResNet1DConfiguration = tiny, step: Int = 7, metric: Double? = nil) -> CheckpointMetadata {
         CheckpointMetadata(configuration: configuration, classCodes: codes, epoch: 1, globalStep: step, stepInEpoch: 3,
                            worldSize: 4, seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4,
-                           thresholds: (0..<27).map { 0.3 + Double($0) / 300 }, windowLength: 2500, samplingFrequency: 250,
+                           thresholds: (0..<27).map { 0.3 + Double($0) / 300 }, windowLength: 2500, samplingFrequency: 250, normalization: .perLead,
                            validationMetric: metric,
                            softwareVersion: "test", runConfigurationJSON: #"{"arguments":["train"]}"#,
                            metricHistoryJSON: #"[{"epoch":1,"challenge":0.25}]"#, trainingStateJSON: #"{"patience":2}"#)

@@ -3,9 +3,9 @@ import ECGNets
 import Foundation
 import Testing
 
-/// The sample source cuts crops keyed by (seed, epoch, record), the first window for evaluation, standardises
-/// each lead and gives the record's labels as targets. Window contents are checked against the record read
-/// whole and standardised here in double precision.
+/// The sample source cuts crops keyed by (seed, epoch, record), the first window for evaluation, centres (by
+/// default) or standardises each lead and gives the record's labels as targets. Window contents are checked
+/// against the record read whole and normalised here in double precision.
 @Suite struct ECGDatasetSamplesTests {
     /// A dataset of 6 simulated 10-s records (5000 samples at 500 Hz) in a temporary directory.
     private func withDataset(_ body: (ECGDataset) throws -> Void) throws {
@@ -28,14 +28,15 @@ import Testing
         return (window, target)
     }
 
-    /// `length` samples of every lead of `record` from `offset`, each lead standardised over its first `valid`
-    /// samples (population deviation) and zero after them.
-    private func expectedWindow(_ record: [Float], recordLength: Int, offset: Int, valid: Int, length: Int) -> [Float] {
+    /// `length` samples of every lead of `record` from `offset`, each lead centred over its first `valid` samples
+    /// (and divided by their population deviation when `standardised`), and zero after them.
+    private func expectedWindow(_ record: [Float], recordLength: Int, offset: Int, valid: Int, length: Int,
+                                standardised: Bool = false) -> [Float] {
         var window: [Float] = []
         for lead in 0..<12 {
             let samples = (0..<valid).map { Double(record[lead * recordLength + offset + $0]) }
             let mean = samples.reduce(0, +) / Double(valid)
-            let deviation = (samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(valid)).squareRoot()
+            let deviation = standardised ? (samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(valid)).squareRoot() : 1
             window += samples.map { Float(($0 - mean) / deviation) } + [Float](repeating: 0, count: length - valid)
         }
         return window
@@ -77,7 +78,13 @@ import Testing
                                                    mode: .evaluation)
             let padded = try ECGDatasetSamples(dataset: dataset, recordIndices: [2], windowLength: 6000,
                                                mode: .evaluation)
+            let standardised = try ECGDatasetSamples(dataset: dataset, recordIndices: [2, 5], windowLength: 3000,
+                                                     mode: .evaluation, normalization: .perLead)
             for epoch in [0, 7] {
+                let unitLeads = try fill(standardised, 1, epoch: epoch)
+                let expectedUnitLeads = expectedWindow(try dataset.signal(of: 5), recordLength: 5000, offset: 0, valid: 3000,
+                                                       length: 3000, standardised: true)
+                #expect((zip(unitLeads.window, expectedUnitLeads).map { abs($0 - $1) }.max() ?? 1) <= 1e-4)
                 let sample = try fill(validation, 1, epoch: epoch)
                 let expected = expectedWindow(try dataset.signal(of: 5), recordLength: 5000, offset: 0, valid: 3000,
                                               length: 3000)

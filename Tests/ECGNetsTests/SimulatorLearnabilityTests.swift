@@ -5,7 +5,7 @@ import Testing
 
 /// Issue 3, must-hold 4: a ResNet trained on the simulator's output learns it. The test goes through the real data
 /// path end to end: `ECGDatasetPreparation` writes simulated records into a NetCDF dataset with a stratified split,
-/// `ECGDataset` reads it back, `ECGDatasetSamples` cuts and standardises the training windows, `DataParallelTrainer`
+/// `ECGDataset` reads it back, `ECGDatasetSamples` cuts and centres the training windows, `DataParallelTrainer`
 /// trains a narrow ResNet34-topology network with Adam, and `DistributedEvaluation` scores the held-out test split
 /// with the official 2020 Challenge AUROC.
 @Suite struct SimulatorLearnabilityTests {
@@ -13,8 +13,8 @@ import Testing
     /// split), ResNet34 blocks [3, 4, 6, 3] with widths [8, 16, 16, 32] and dropout 0.1, Adam at 3e-3 without weight
     /// decay, batch 32, 14 epochs without augmentation; every seed is fixed, so the run is the same every time.
     ///
-    /// Measured while choosing the settings (938 train / 249 test records, split 0.75 / 0.05 / 0.2, otherwise the
-    /// same), macro AUROC on the test split after each of epochs 1–14:
+    /// Measured while choosing the settings with per-lead standardisation (938 train / 249 test records, split 0.75 /
+    /// 0.05 / 0.2, otherwise the same), macro AUROC on the test split after each of epochs 1–14:
     /// - simulator seed 2024, training seed 7: .744 .791 .825 .837 .857 .867 .886 .896 .926 .940 .946 .955 .957 .964
     /// - simulator seed 77, training seed 99: .730 .776 .836 .881 .902 .877 .932 .936 .959 .957 .966 .978 .980 .977
     /// - seed 2024/7 with augmentation (amplitude scaling, baseline wander, Gaussian noise and circular time shift
@@ -24,19 +24,17 @@ import Testing
     ///   (PVC in particular stayed near 0.78 instead of 0.93), so the test trains without it.
     ///
     /// The curve crosses 0.9 between epochs 5 and 9, so 14 epochs leave about five epochs of slack and 0.06–0.08
-    /// of margin above the bar. On the final settings the test measured macro AUROC 0.964 in about 90 s of CPU
-    /// time (one thread; 7 s of it preparing the dataset), 125–150 s of wall time on a 2-core machine shared with
-    /// other jobs.
+    /// of margin above the bar. With per-lead standardisation the final settings measured macro AUROC 0.964, and
+    /// low QRS voltage only 0.64–0.91: it is an absolute criterion (limb-lead QRS below 0.5 mV), and scaling each
+    /// lead to unit deviation removes absolute amplitude. So windows are now centred and kept in millivolts (the
+    /// default `SignalNormalization.centered`): the same run then measured macro AUROC 0.981 and low voltage 1.000,
+    /// in about 90 s of CPU time (one thread; 7 s of it preparing the dataset), 125–150 s of wall time on a 2-core
+    /// machine shared with other jobs.
     ///
     /// Per class: every simulated finding must be in the test split with at least 8 positives (so its AUROC means
-    /// something; the final split has 11–148) and reach 0.8 (measured 0.86 at worst, long QT on seed 77/99; 0.92 at
-    /// worst on the final settings, long QT again), except low QRS voltage, which must only beat chance (measured
-    /// 0.67 to 0.91 over the runs above and the final one, on 13 test positives, where the AUROC's standard error
-    /// is about 0.08). Low voltage is an absolute criterion (limb-lead QRS below 0.5 mV) and `ECGDatasetSamples`
-    /// standardises each lead to unit deviation, which removes absolute amplitude; what is left is only the QRS's
-    /// size relative to the T wave and the recording noise, which is why it is the hardest class. The 10 scoring
-    /// classes the simulator never draws must have no positives, so the macro AUROC is over the simulated findings
-    /// only.
+    /// something; the final split has 11–148) and reach 0.8 (measured 0.86 at worst, long QT on seed 77/99 with
+    /// per-lead standardisation; 0.88 at worst on the final settings, long QT again). The 10 scoring classes the
+    /// simulator never draws must have no positives, so the macro AUROC is over the simulated findings only.
     ///
     /// The result does not depend on timing. It does depend on the thread counts in the last bits (OpenBLAS's
     /// partitioning and DistTensor's per-thread gradient sums), so the test fixes both at one, as `dist-train`
@@ -85,11 +83,10 @@ import Testing
             simulatedClasses.insert(index)
             let positives = testIndices.filter { dataset.records[$0].dxCodes.contains(condition.snomedCode) }.count
             let auroc = scores.aurocPerClass[index]
-            let bar = condition == .lowQRSVoltages ? 0.5 : 0.8
             print("  \(scoring.classes[index].abbreviation): \(positives) test positives, AUROC "
                   + String(format: "%.3f", auroc))
             #expect(positives >= 8, "\(condition): too few test positives for a per-class AUROC")
-            #expect(auroc > bar, "\(condition): AUROC \(auroc) on \(positives) test positives")
+            #expect(auroc > 0.8, "\(condition): AUROC \(auroc) on \(positives) test positives")
         }
         for index in scoring.classes.indices where !simulatedClasses.contains(index) {
             #expect(scores.aurocPerClass[index].isNaN,

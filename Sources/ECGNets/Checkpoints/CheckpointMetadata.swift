@@ -33,6 +33,8 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     /// cut the same windows.
     public var windowLength: Int
     public var samplingFrequency: Double
+    /// How the windows were normalised (the default for checkpoints that do not say is the centred one).
+    public var normalization: SignalNormalization
     /// The validation Challenge metric at this step, if validation ran; the checkpoint directory keeps the best.
     public var validationMetric: Double?
     /// The version of the program that wrote the checkpoint.
@@ -49,7 +51,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     /// Metadata of a checkpoint; thresholds default to 0.5 per class, the JSON fields to empty containers.
     public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
                 worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Double]? = nil,
-                windowLength: Int = 5000, samplingFrequency: Double = 500,
+                windowLength: Int = 5000, samplingFrequency: Double = 500, normalization: SignalNormalization = .centered,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
                 runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}") {
         self.configuration = configuration
@@ -64,6 +66,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
         self.thresholds = thresholds ?? Array(repeating: 0.5, count: configuration.classes)
         self.windowLength = windowLength
         self.samplingFrequency = samplingFrequency
+        self.normalization = normalization
         self.validationMetric = validationMetric
         self.softwareVersion = softwareVersion
         self.created = created

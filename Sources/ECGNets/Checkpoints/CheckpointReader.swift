@@ -63,6 +63,11 @@ public final class CheckpointReader {
         storedDigest = digest
         let metric = try read { () throws(NetCDFError) in try attributes.double(named: "validation_challenge_metric") }
         let thresholds: [Double] = try read { () throws(NetCDFError) in try opened.root.variable(named: "thresholds").read() }
+        let normalizationName = try text("normalization")
+        guard let normalization = SignalNormalization(rawValue: normalizationName) else {
+            throw .notACheckpoint(path: path, reason: "its 'normalization' '\(normalizationName)' is not one of "
+                + SignalNormalization.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         metadata = CheckpointMetadata(
             configuration: configuration, classCodes: classCodes, epoch: try integer("epoch"),
             globalStep: try integer("global_step"), stepInEpoch: try integer("step_in_epoch"),
@@ -70,6 +75,7 @@ public final class CheckpointReader {
             stepsPerEpoch: try integer("steps_per_epoch"), thresholds: thresholds,
             windowLength: try integer("window_length"),
             samplingFrequency: try read { () throws(NetCDFError) in try attributes.double(named: "sampling_frequency") },
+            normalization: normalization,
             validationMetric: metric.isNaN ? nil : metric, softwareVersion: try text("software_version"),
             created: CheckpointAttributeNames.date(try text("created")) ?? Date(timeIntervalSince1970: 0),
             runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),

@@ -67,6 +67,7 @@ public enum CheckpointWriter {
             ("steps_per_epoch", .integer(Int64(metadata.stepsPerEpoch))),
             ("window_length", .integer(Int64(metadata.windowLength))),
             ("sampling_frequency", .double(metadata.samplingFrequency)),
+            ("normalization", .text(metadata.normalization.rawValue)),
             ("validation_challenge_metric", .double(metadata.validationMetric ?? .nan)),
             ("parameter_digest", .text(digest.description)),
             ("software_version", .text(metadata.softwareVersion)),

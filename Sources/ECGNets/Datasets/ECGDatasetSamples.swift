@@ -1,14 +1,15 @@
 import DistTensor
 
 /// The samples of one split of a prepared dataset as the trainer reads them: a fixed-length window per record,
-/// standardised per lead, with the record's multi-hot labels as target.
+/// normalised (by default each lead centred, amplitudes kept in millivolts), with the record's multi-hot labels as
+/// target.
 ///
-/// Training mode cuts a random crop (zero-padded when the record is shorter than the window), standardises each
-/// lead and then augments; the crop and the augmentation draw from `TrainingSampleKey(seed, rank: 0, epoch,
+/// Training mode cuts a random crop (zero-padded when the record is shorter than the window), normalises it and
+/// then augments; the crop and the augmentation draw from `TrainingSampleKey(seed, rank: 0, epoch,
 /// record)`, with `record` the record's index in the dataset, so a sample is the same whichever rank reads it and
-/// whatever batch it is in. Augmenting after standardisation keeps amplitude scaling from being undone and makes
-/// the policy's magnitudes lead standard deviations. Evaluation mode takes the record's first window, standardised,
-/// without augmentation.
+/// whatever batch it is in. Augmenting after normalisation keeps amplitude scaling from being undone (with per-lead
+/// standardisation the policy's magnitudes are lead standard deviations, centred they are millivolts). Evaluation
+/// mode takes the record's first window, normalised, without augmentation.
 ///
 /// `fill` reuses one buffer sized for the longest record of the split, so it allocates nothing; call it from one
 /// thread at a time (the training thread).
@@ -26,6 +27,7 @@ public final class ECGDatasetSamples: SampleSource {
     public let recordIndices: [Int]
     public let windowing: ECGWindowing
     public let mode: Mode
+    public let normalization: SignalNormalization
     public var count: Int { recordIndices.count }
     public var leads: Int { dataset.leadCount }
     public var classes: Int { dataset.classCodes.count }
@@ -35,7 +37,7 @@ public final class ECGDatasetSamples: SampleSource {
     /// Samples of `recordIndices` (e.g. `dataset.indices(in: .train)`) of `dataset`, in windows of `windowLength`
     /// samples (default 5000: 10 s at 500 Hz).
     public init(dataset: ECGDataset, recordIndices: [Int], windowLength: Int = ECGWindowing.standardLength,
-                mode: Mode) throws(ECGDatasetError) {
+                mode: Mode, normalization: SignalNormalization = .centered) throws(ECGDatasetError) {
         let windowing: ECGWindowing
         do {
             windowing = try ECGWindowing(length: windowLength)
@@ -53,6 +55,7 @@ public final class ECGDatasetSamples: SampleSource {
         self.recordIndices = recordIndices
         self.windowing = windowing
         self.mode = mode
+        self.normalization = normalization
         let longest = recordIndices.map { dataset.records[$0].length }.max() ?? 0
         recordBuffer = .allocate(capacity: max(1, longest * dataset.leadCount))
         recordBuffer.initialize(repeating: 0)
@@ -88,7 +91,7 @@ public final class ECGDatasetSamples: SampleSource {
         let window = UnsafeMutableBufferPointer(start: signal, count: leads * length)
         try windowing.write(placement, ofRecord: UnsafeBufferPointer(recordSamples), leadCount: leads,
                             recordName: record.id, into: window)
-        try LeadStandardization.standardize(window, leadCount: leads, validLength: placement.validLength)
+        try normalization.apply(to: window, leadCount: leads, validLength: placement.validLength)
         if case let .training(seed, augmenter?) = mode {
             try augmenter.apply(to: window, leadCount: leads, validLength: placement.validLength,
                                 key: key(of: index, epoch: epoch, seed: seed))
