@@ -48,7 +48,9 @@ struct TrainingReport {
             model: model, source: source, indices: Array(0..<source.count), group: world, batchSize: batchSize) else { return }
         let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
         let decision = try DecisionThresholds(codes: dataset.classCodes, values: thresholds)
-        let records = try predictions.scoringRecords(thresholds: decision, recordIDs: testRecords.map { dataset.records[$0].id })
+        // Labels from the records' Dx codes, as `evaluate` and the official scorer read them.
+        let records = try predictions.scoringRecords(thresholds: decision, scoring: ChallengeClasses.challenge2020.scoring,
+                                                     records: testRecords.map { dataset.records[$0] })
         let report = EvaluationReport(records: records, thresholds: decision)
         try report.write(into: folder, baseName: "test")
         try ClassMetricBarChart.svg(report, title: "Test split: per-class AUROC and F-measure")

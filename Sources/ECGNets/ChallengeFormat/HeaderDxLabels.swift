@@ -9,13 +9,16 @@ public enum HeaderDxLabels {
     }
 
     /// The SNOMED-CT codes of the `#Dx:` line(s) of a header's text, in order, blanks dropped; several
-    /// `#Dx` lines are joined, as the 2021 scorer does. `file` names the header in errors.
+    /// `#Dx` lines are joined, as the 2021 scorer does. The 2021 training set writes `# Dx:` (a space after the
+    /// `#`), which the official scorer's prefix test misses; it is read too, so its headers score as they are.
+    /// `file` names the header in errors.
     public static func parse(_ text: String, file: String) throws(ChallengeFormatError) -> [String] {
         var codes: [String] = []
         var foundDxLine = false
         for (offset, line) in ChallengeTextFile.lines(text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("#Dx") else { continue }
+            guard trimmed.hasPrefix("#"),
+                  trimmed.dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("Dx") else { continue }
             guard let colon = trimmed.firstIndex(of: ":") else {
                 throw .malformedDxLine(file: file, line: offset + 1)
             }

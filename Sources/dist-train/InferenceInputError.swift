@@ -1,0 +1,35 @@
+import ECGNets
+
+/// Why evaluate or predict cannot start: the checkpoint or the records chosen are unusable. Every case names the
+/// file and says what to do.
+enum InferenceInputError: Error, CustomStringConvertible {
+    /// `--checkpoint` is missing, unreadable or not a dist-train checkpoint.
+    case unusableCheckpoint(path: String, reason: CheckpointError)
+    /// The split chosen has no records in the dataset.
+    case emptySplit(dataset: String, split: SplitSelection, recordsPerSplit: String)
+    /// Several records share an id, so their output files would overwrite each other.
+    case duplicateRecordIDs(dataset: String, examples: [String])
+
+    var description: String {
+        switch self {
+        case let .unusableCheckpoint(path, reason):
+            switch reason {
+            case .missing:
+                return "--checkpoint \(path): no such file. Pass a checkpoint written by dist-train train "
+                    + "(<checkpoint-dir>/step-<step>.nc or best.nc)."
+            case let .unreadable(_, detail):
+                return "--checkpoint \(path) cannot be read as a checkpoint: it is not a NetCDF file, or a truncated "
+                    + "or damaged one (\(detail)). Pass a checkpoint written by dist-train train "
+                    + "(<checkpoint-dir>/step-<step>.nc or best.nc)."
+            default:
+                return "--checkpoint \(path): \(reason)"
+            }
+        case let .emptySplit(dataset, split, recordsPerSplit):
+            return "dataset \(dataset) has no records in split '\(split.rawValue)' (it has \(recordsPerSplit)). "
+                + "Choose another --split (all scores every record)."
+        case let .duplicateRecordIDs(dataset, examples):
+            return "dataset \(dataset) holds several records with the same id (\(examples.joined(separator: ", "))), "
+                + "so their output files would overwrite each other. Predict each source folder separately."
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import DistTensor
+import ECGNets
+import Foundation
+
+/// `dist-train predict`: writes one Challenge output file per record of a dataset (codes, decisions from the
+/// checkpoint's thresholds, probabilities), every rank of an MPI job writing the files of its own share.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Write Challenge output files of a checkpoint's predictions, one per record, data-parallel over MPI ranks.",
+        discussion: """
+            Every record is classified from its first window of the checkpoint's length, standardised per \
+            lead, and written to <out>/<record id>.csv: '#<record id>', the class codes, 0/1 decisions (above \
+            the checkpoint's threshold of each class) and the probabilities. `dist-train score --labels <record \
+            directory> --outputs <out>` scores them as the official scorer does. A record directory given as \
+            --data is prepared at the checkpoint's sampling rate into the cache first (records that cannot be \
+            read are listed as skipped); a prepared dataset whose classes, rate or leads differ from the \
+            checkpoint's is refused.
+            """)
+
+    @Option(help: "A checkpoint written by dist-train train (step-<step>.nc or best.nc).")
+    var checkpoint: String
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Directory for the output files (created if needed).")
+    var out: String
+
+    @Option(help: "Records to predict: all, train, validation or test.")
+    var split: SplitSelection = .all
+
+    @Option(help: "Records per forward pass on each rank.")
+    var batchSize = EvaluateCommand.defaultBatchSize
+
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard dataOptions.data != nil else {
+            throw ValidationError("predict needs --data: a directory of WFDB records or a prepared dataset (.nc).")
+        }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
+    }
+
+    func run() throws {
+        let world = try Communicator.world()
+        do {
+            try predict(world)
+            try world.finalize()
+        } catch {
+            world.abort(message: "predict: \(error)")
+        }
+    }
+
+    private func predict(_ world: Communicator) throws {
+        let threads = threading.apply(ranksOnNode: world.localSize)
+        let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
+        let records = inference.recordIndices.map { inference.dataset.records[$0] }
+        let duplicates = Dictionary(grouping: records.map(\.id), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        guard duplicates.isEmpty else {
+            throw InferenceInputError.duplicateRecordIDs(dataset: inference.dataset.url.path,
+                                                         examples: Array(duplicates.prefix(5)))
+        }
+        let directory = URL(fileURLWithPath: out)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ChallengeFormatError.unwritable(file: directory.path, reason: error.localizedDescription)
+        }
+        if world.rank == 0 {
+            print("predict: " + inference.describe(split: split, worldSize: world.size, threads: threads))
+        }
+        let share = DistributedEvaluation.share(of: Array(records.indices), rank: world.rank, size: world.size,
+                                                batchSize: batchSize)
+        var progress = InferenceProgress(label: "predict", totalRecords: records.count, worldSize: world.size)
+        let (probabilities, targets) = try DistributedEvaluation.score(
+            model: inference.model, source: inference.samples, indices: share, batchSize: batchSize,
+            progress: { done, count in if world.rank == 0 { progress.show(done: done, shareCount: count) } })
+        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets,
+                                               classes: ChallengeClasses.challenge2020)
+        let outputs = try predictions.challengeOutputs(recordIDs: share.map { records[$0].id },
+                                                       thresholds: inference.thresholds)
+        for output in outputs {
+            try ChallengeOutputWriter.write(output, into: directory)
+        }
+        var written = [Double(outputs.count)]
+        try written.withUnsafeMutableBufferPointer { try world.allReduceSum($0) }
+        if world.rank == 0 {
+            print("predict: wrote \(Int(written[0])) output files (<record id>.csv) into \(directory.path)")
+            reportOtherFiles(in: directory, written: Set(records.map(\.id)))
+        }
+    }
+
+    /// Notes output files in `directory` that this run did not write (a scorer reading the directory would count them).
+    private func reportOtherFiles(in directory: URL, written: Set<String>) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let others = names.filter { $0.hasSuffix(".csv") && !written.contains(String($0.dropLast(4))) }
+        if !others.isEmpty {
+            print("predict: note: \(directory.path) also holds \(others.count) other .csv file(s) not written by this "
+                  + "run, e.g. \(others.sorted().prefix(3).joined(separator: ", "))")
+        }
+    }
+}
