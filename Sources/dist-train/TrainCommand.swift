@@ -71,7 +71,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Compute BatchNorm statistics over all ranks, so results do not depend on the number of ranks.")
     var syncBN = false
 
-    @Option(help: "Gradient all-reduce bucket size in MiB (buckets start while backward runs).")
+    @Option(name: .customLong("bucket-mib"), help: "Gradient all-reduce bucket size in MiB (buckets start while backward runs).")
     var bucketMiB: Double = 16
 
     @Option(help: "Seed of initialisation, data order, augmentation and dropout.")
