@@ -10,6 +10,12 @@ import Testing
         #expect(try HeaderDxLabels.parse(header, file: "R1.hea") == ["426783006", "164889003", "59118001"])
     }
 
+    /// The 2021 training set's form `# Dx:` (a space after the `#`) is read as well; other comments are not.
+    @Test func dxLineWithASpaceIsRead() throws {
+        let header = "E1 12 500 5000\n# Age: 65\n# Sex: Male\n# Dx: 253352002,427084000\n# Sx: none\n"
+        #expect(try HeaderDxLabels.parse(header, file: "E1.hea") == ["253352002", "427084000"])
+    }
+
     /// A header without a `#Dx:` line, or with one without its colon, is an error naming the file.
     @Test func missingOrMalformedDxLineIsAnError() {
         #expect(throws: ChallengeFormatError.missingDxLine(file: "R2.hea")) {
