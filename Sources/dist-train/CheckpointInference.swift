@@ -30,6 +30,11 @@ struct CheckpointInference {
         dataset = try data.resolve(over: group,
                                    options: ECGDatasetPreparationOptions(samplingFrequency: metadata.samplingFrequency))
         try checkpoint.requireApplicable(to: dataset)
+        let (trained, given) = (Self.bandPass(metadata.datasetPreparation), Self.bandPass(dataset.preparationOptions))
+        guard trained == given else {
+            throw InferenceInputError.preparationMismatch(checkpoint: url.path, dataset: dataset.url.path,
+                                                          trained: trained, given: given)
+        }
         let selected = split.indices(in: dataset)
         guard !selected.isEmpty else {
             let opened = dataset
@@ -40,6 +45,12 @@ struct CheckpointInference {
         samples = try ECGDatasetSamples(dataset: dataset, recordIndices: selected,
                                         windowLength: metadata.windowLength, mode: .evaluation,
                                         normalization: metadata.normalization)
+    }
+
+    /// The band-pass part (`order:low:high` or `none`) of a preparation description.
+    private static func bandPass(_ preparation: String) -> String {
+        preparation.split(separator: ";").first { $0.hasPrefix("bandpass=") }.map { String($0.dropFirst("bandpass=".count)) }
+            ?? "none"
     }
 
     /// One line for rank 0: the network, where it came from, and what it is applied to.

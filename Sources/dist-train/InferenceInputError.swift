@@ -9,6 +9,8 @@ enum InferenceInputError: Error, CustomStringConvertible {
     case emptySplit(dataset: String, split: SplitSelection, recordsPerSplit: String)
     /// Several records share an id, so their output files would overwrite each other.
     case duplicateRecordIDs(dataset: String, examples: [String])
+    /// The records were filtered differently from the training data (another band-pass).
+    case preparationMismatch(checkpoint: String, dataset: String, trained: String, given: String)
 
     var description: String {
         switch self {
@@ -27,6 +29,10 @@ enum InferenceInputError: Error, CustomStringConvertible {
         case let .emptySplit(dataset, split, recordsPerSplit):
             return "dataset \(dataset) has no records in split '\(split.rawValue)' (it has \(recordsPerSplit)). "
                 + "Choose another --split (all scores every record)."
+        case let .preparationMismatch(checkpoint, dataset, trained, given):
+            return "checkpoint \(checkpoint) was trained on records prepared with band-pass \(trained), but \(dataset) was "
+                + "prepared with band-pass \(given), so the network would see differently filtered signals. Prepare the "
+                + "records as the training data was (dist-train prepare --band-pass ...) and pass the .nc file."
         case let .duplicateRecordIDs(dataset, examples):
             return "dataset \(dataset) holds several records with the same id (\(examples.joined(separator: ", "))), "
                 + "so their output files would overwrite each other. Predict each source folder separately."

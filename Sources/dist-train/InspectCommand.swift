@@ -36,7 +36,8 @@ struct InspectCommand: ParsableCommand {
                 "classCodes": metadata.classCodes, "dropout": Self.decimal(metadata.configuration.dropout),
                 "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
                 "stepsPerEpoch": metadata.stepsPerEpoch, "windowLength": metadata.windowLength,
-                "samplingFrequency": metadata.samplingFrequency, "normalization": metadata.normalization.rawValue, "worldSize": metadata.worldSize, "seed": metadata.seed,
+                "samplingFrequency": metadata.samplingFrequency, "normalization": metadata.normalization.rawValue,
+                "datasetPreparation": metadata.datasetPreparation, "worldSize": metadata.worldSize, "seed": metadata.seed,
                 "globalBatchSize": metadata.globalBatchSize, "optimizer": optimizer.kind.rawValue,
                 "optimizerStepCount": optimizer.stepCount, "learningRate": Self.decimal(optimizer.learningRate),
                 "weightDecay": Self.decimal(optimizer.weightDecay), "parameters": store.parameterCount,
@@ -62,7 +63,8 @@ struct InspectCommand: ParsableCommand {
             "model          \(metadata.modelName) widths \(configuration.widths), blocks per stage "
                 + "\(configuration.depth.blocksPerStage), \(configuration.leads) leads, dropout \(configuration.dropout)",
             "classes        \(metadata.classCodes.count)",
-            "input          windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) Hz, \(metadata.normalization.rawValue) normalization",
+            "input          windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) Hz, \(metadata.normalization.rawValue) normalization; "
+                + "training data prepared with \(metadata.datasetPreparation)",
             "parameters     \(store.parameterCount) trained + \(store.layout.bufferCount) buffer values in "
                 + "\(store.layout.entries.count) tensors",
             "position       step \(metadata.globalStep): epoch \(metadata.epoch + 1), "

@@ -20,6 +20,7 @@ final class TrainingCheckpoints {
     private let windowLength: Int
     private let samplingFrequency: Double
     private let normalization: SignalNormalization
+    private let datasetPreparation: String
     /// Metric history as JSON, carried through checkpoints untouched.
     var metricHistoryJSON = "[]"
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
@@ -30,7 +31,7 @@ final class TrainingCheckpoints {
 
     init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
          synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double,
-         normalization: SignalNormalization) {
+         normalization: SignalNormalization, datasetPreparation: String) {
         self.options = options
         self.world = world
         self.trainer = trainer
@@ -40,6 +41,7 @@ final class TrainingCheckpoints {
         self.windowLength = windowLength
         self.samplingFrequency = samplingFrequency
         self.normalization = normalization
+        self.datasetPreparation = datasetPreparation
         directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
         thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
     }
@@ -163,7 +165,8 @@ final class TrainingCheckpoints {
                     globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
                     globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
                     thresholds: thresholds, windowLength: windowLength,
-                    samplingFrequency: samplingFrequency, normalization: normalization, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
+                    samplingFrequency: samplingFrequency, normalization: normalization,
+                    datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                     runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
                     trainingStateJSON: trainingStateJSON)
                 let outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

@@ -73,7 +73,8 @@ final class TrainingRun {
                                                optimizerKind: options.optimizer, seed: options.seed,
                                                globalBatchSize: options.batchSize, stepsPerEpoch: sampler.stepsPerEpoch),
             synchronizedBatchNormalization: options.syncBN, runConfigurationJSON: Self.runConfigurationJSON(worldSize: world.size),
-            windowLength: options.length, samplingFrequency: dataset.samplingFrequency, normalization: options.normalization)
+            windowLength: options.length, samplingFrequency: dataset.samplingFrequency, normalization: options.normalization,
+            datasetPreparation: dataset.preparationOptions)
     }
 
     /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.

@@ -162,6 +162,14 @@ import FoundationXML
         #expect(predictRate.status != 0 && predictRate.error.contains("is sampled at 250.0 Hz"), "\(predictRate.error)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("never").path))
 
+        // Records filtered differently from the training data (a band-pass the training set did not have).
+        let filtered = directory.appendingPathComponent("filtered.nc")
+        let filteredPrepared = try CommandRunner.run(["prepare", "--simulated", "20", "--band-pass", "0.5-40", "--out", filtered.path])
+        try #require(filteredPrepared.status == 0, "\(filteredPrepared.error)")
+        let band = try CommandRunner.run(["evaluate", "--checkpoint", checkpoint.path, "--data", filtered.path, "--split", "all"])
+        #expect(band.status != 0 && band.error.contains("was trained on records prepared with band-pass none, but "
+                                                       + "\(filtered.path) was prepared with band-pass 4:0.5:40.0"), "\(band.error)")
+
         let text = directory.appendingPathComponent("notes.txt")
         try Data("not a checkpoint\n".utf8).write(to: text)
         let notNetCDF = try CommandRunner.run(["evaluate", "--checkpoint", text.path, "--data", slow.path])

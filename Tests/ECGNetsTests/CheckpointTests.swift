@@ -13,6 +13,7 @@ import Testing
         CheckpointMetadata(configuration: configuration, classCodes: codes, epoch: 1, globalStep: step, stepInEpoch: 3,
                            worldSize: 4, seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4,
                            thresholds: (0..<27).map { 0.3 + Double($0) / 300 }, windowLength: 2500, samplingFrequency: 250, normalization: .perLead,
+                           datasetPreparation: "format=1;rate=250.0;bandpass=4:0.5:40.0",
                            validationMetric: metric,
                            softwareVersion: "test", runConfigurationJSON: #"{"arguments":["train"]}"#,
                            metricHistoryJSON: #"[{"epoch":1,"challenge":0.25}]"#, trainingStateJSON: #"{"patience":2}"#)

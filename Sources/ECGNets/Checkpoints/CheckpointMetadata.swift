@@ -35,6 +35,9 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     public var samplingFrequency: Double
     /// How the windows were normalised (the default for checkpoints that do not say is the centred one).
     public var normalization: SignalNormalization
+    /// The preparation settings of the training dataset (`ECGDatasetPreparationOptions.canonicalDescription`), so
+    /// evaluation can refuse records prepared differently (another band-pass, say).
+    public var datasetPreparation: String
     /// The validation Challenge metric at this step, if validation ran; the checkpoint directory keeps the best.
     public var validationMetric: Double?
     /// The version of the program that wrote the checkpoint.
@@ -52,6 +55,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
                 worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Double]? = nil,
                 windowLength: Int = 5000, samplingFrequency: Double = 500, normalization: SignalNormalization = .centered,
+                datasetPreparation: String = ECGDatasetPreparationOptions().canonicalDescription,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
                 runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}") {
         self.configuration = configuration
@@ -67,6 +71,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
         self.windowLength = windowLength
         self.samplingFrequency = samplingFrequency
         self.normalization = normalization
+        self.datasetPreparation = datasetPreparation
         self.validationMetric = validationMetric
         self.softwareVersion = softwareVersion
         self.created = created

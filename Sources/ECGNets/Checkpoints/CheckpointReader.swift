@@ -75,7 +75,7 @@ public final class CheckpointReader {
             stepsPerEpoch: try integer("steps_per_epoch"), thresholds: thresholds,
             windowLength: try integer("window_length"),
             samplingFrequency: try read { () throws(NetCDFError) in try attributes.double(named: "sampling_frequency") },
-            normalization: normalization,
+            normalization: normalization, datasetPreparation: try text("dataset_preparation"),
             validationMetric: metric.isNaN ? nil : metric, softwareVersion: try text("software_version"),
             created: CheckpointAttributeNames.date(try text("created")) ?? Date(timeIntervalSince1970: 0),
             runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),

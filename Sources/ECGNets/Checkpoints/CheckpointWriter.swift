@@ -68,6 +68,7 @@ public enum CheckpointWriter {
             ("window_length", .integer(Int64(metadata.windowLength))),
             ("sampling_frequency", .double(metadata.samplingFrequency)),
             ("normalization", .text(metadata.normalization.rawValue)),
+            ("dataset_preparation", .text(metadata.datasetPreparation)),
             ("validation_challenge_metric", .double(metadata.validationMetric ?? .nan)),
             ("parameter_digest", .text(digest.description)),
             ("software_version", .text(metadata.softwareVersion)),
