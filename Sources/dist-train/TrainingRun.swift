@@ -84,7 +84,13 @@ final class TrainingRun {
         try resume()
         let startingStep = trainer.globalStep
         let log = try MetricsLog(directory: URL(fileURLWithPath: options.logDir), rank: world.rank)
-        if world.rank == 0 { print(description) }
+        if world.rank == 0 {
+            print(description)
+            if startingStep >= totalSteps {
+                print("dist-train: the checkpoints already hold all \(totalSteps) steps of this run; nothing to train, only the "
+                      + "report (raise --epochs to train further, or --resume none to start again)")
+            }
+        }
         let reporter = ProgressReporter(totalSteps: totalSteps, stepsPerEpoch: trainer.sampler.stepsPerEpoch,
                                         startingStep: startingStep, style: options.progress)
         var outcome = TrainingOutcome.completed

@@ -65,6 +65,11 @@ import Testing
         let (uninterrupted, continued) = (try state("whole"), try state("parts"))
         #expect(uninterrupted == continued)
         #expect(uninterrupted["metricHistory"]?.components(separatedBy: "global_step").count == 6, "five validations: \(uninterrupted)")
+
+        // A finished run started again trains nothing and reports the same network.
+        let again = try CommandRunner.run(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], ranks: 2, in: directory)
+        #expect(again.status == 0 && again.output.contains("nothing to train"), "\(again.output)\n\(again.error)")
+        #expect(Self.digest(in: again.output) == expected)
     }
 
     /// Another world size resumes too, and says what that changes.
