@@ -65,7 +65,7 @@ struct PrepareCommand: ParsableCommand {
             ?? .directory(URL(fileURLWithPath: data ?? "."))
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var report = PreparationReport(label: "prepare")
+        var report = ECGDatasetPreparationReport(label: "prepare", output: Console.line)
         print("prepare: \(source) -> \(output.path)")
         let summary = try ECGDatasetPreparation(options: try options())
             .prepare(source, to: output) { report.show($0) }
