@@ -1,3 +1,4 @@
+import ECGNets
 import Foundation
 import Testing
 
@@ -19,6 +20,8 @@ import Testing
         (["train", "--normalization", "minmax"], "minmax"),
         (["train", "--gaussian-noise", "1.5"], "Gaussian noise"),
         (["train", "--bucket-mib", "0"], "--bucket-mib must be positive"),
+        (["train", "--blocks-per-stage", "2,2,2"], "--widths needs 3 positive integers, one per stage"),
+        (["train", "--model-configuration", #"{"architecture":"gru"}"#], "unknown architecture 'gru'"),
     ])
     func badFlagsAreExplained(arguments: [String], message: String) throws {
         let result = try CommandRunner.run(arguments)
@@ -37,5 +40,21 @@ import Testing
         }
         // DESIGN.md §8: ResNet18-1D has 8.8 M parameters.
         #expect((8_750_000..<8_850_000).contains(object?["parameters"] as? Int ?? 0))
+    }
+
+    /// The architecture is data on the command line: a 3-stage ResNet by `--blocks-per-stage` and the same network
+    /// given as `--model-configuration` JSON build the network of that configuration (its parameter count, counted
+    /// here by the library).
+    @Test func architecturesAreGivenAsData() throws {
+        let threeStages = ModelConfiguration.resnet1D(
+            ResNet1DConfiguration(depth: .init(blocksPerStage: [2, 2, 2]), widths: [8, 16, 32]))
+        let expected = threeStages.makeModel(seed: 0).parameters.parameterCount
+        let common = ["bench", "--batch-size", "2", "--length", "256", "--steps", "1", "--threads", "1", "--json"]
+        for flags in [["--blocks-per-stage", "2,2,2", "--widths", "8,16,32"], ["--model-configuration", try threeStages.json()]] {
+            let result = try CommandRunner.run(common + flags)
+            #expect(result.status == 0, "\(result.error)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+            #expect(object?["model"] as? String == "resnet14" && object?["parameters"] as? Int == expected, "\(result.output)")
+        }
     }
 }

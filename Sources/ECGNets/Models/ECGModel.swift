@@ -39,11 +39,6 @@ extension ECGModel {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         forward(x, training: training, dropoutKey: 0)
     }
-
-    /// Backward without overlapping communication.
-    public func backward(_ dLogits: Tensor) {
-        backward(dLogits, gradientsReady: { _ in })
-    }
 }
 
 /// The input a model takes: `[N, leads, samples]` windows of one representation.
