@@ -6,7 +6,8 @@ import ECGNets
 ///
 /// All are off by default: on the simulator, 14 epochs with amplitude, noise and wander at 0.5 and lead dropout at
 /// 0.2 reached a macro AUROC of 0.952 against 0.964 without (and premature beats 0.78 against 0.93), so they are a
-/// regulariser for long runs on real data, where they are worth trying, not a default.
+/// regulariser for long runs on real data, where they are worth trying, not a default. `train` checks them with the
+/// rest of its configuration (`TrainingRunConfiguration.validate`).
 struct AugmentationOptions: ParsableArguments {
     @Option(help: "Probability of scaling a window's amplitude by up to ±20%.")
     var amplitudeScaling = 0.0
@@ -22,14 +23,6 @@ struct AugmentationOptions: ParsableArguments {
 
     @Option(help: "Probability of zeroing up to 2 leads.")
     var leadDropout = 0.0
-
-    func validate() throws {
-        do {
-            try policy.validate()
-        } catch {
-            throw ValidationError("\(error)")
-        }
-    }
 
     /// The policy these options describe.
     var policy: AugmentationPolicy {
