@@ -32,7 +32,8 @@ struct CheckMPICommand: ParsableCommand {
             try checkCollectives(world)
             let milliseconds = try timeAllReduce(world)
             if world.rank == 0 {
-                print("check-mpi: \(world.size) ranks (\(world.localSize) on this node): all-reduce, broadcast, gather, max: ok")
+                print("check-mpi: \(world.size) ranks (\(world.localSize) on this node): all-reduce, broadcast, gather, max, "
+                      + "rank-0 decisions: ok")
                 print("check-mpi: all-reduce of \(floats) floats: \(String(format: "%.1f", milliseconds)) ms "
                       + "(\(String(format: "%.2f", Double(floats * 4) / milliseconds / 1e6)) GB/s algorithm bandwidth)")
             }
@@ -66,6 +67,18 @@ struct CheckMPICommand: ParsableCommand {
         try expect(gathered == expected, "gather", world)
 
         try expect(try world.allReduceMax(Int64(rank == size - 1 ? 7 : 0)) == 7, "max-reduction", world)
+
+        // A rank-0 decision larger than 65,536 bytes (its size travels in base-65536 digits), and a failed one.
+        let decided = try world.decidedByRankZero(what: "could not decide") { (0..<30_000).map { "\($0 * rank)" } }
+        try expect(decided.count == 30_000 && decided[29_999] == "0", "rank-0 decision", world)
+        do {
+            _ = try world.decidedByRankZero(what: "could not decide on purpose") { () throws -> Int in throw CheckFailure(what: "x") }
+            try expect(false, "a failed rank-0 decision", world)
+        } catch let failure as CheckFailure where rank == 0 && failure.what == "x" {
+            // Rank 0 gets its own error back.
+        } catch let failure as RankZeroFailure where rank != 0 && failure.what == "could not decide on purpose" {
+            // The others learn that rank 0 failed.
+        }
     }
 
     private func timeAllReduce(_ world: Communicator) throws -> Double {
