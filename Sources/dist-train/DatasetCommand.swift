@@ -34,20 +34,18 @@ struct DatasetCommand: ParsableCommand {
     private func describe(_ dataset: ECGDataset) {
         let splits = DatasetSplit.allCases.map { "\($0) \(dataset.indices(in: $0).count)" }.joined(separator: ", ")
         let lengths = dataset.records.map(\.length)
-        print("dataset: \(dataset.records.count) records at \(dataset.samplingFrequency) Hz, \(dataset.leadCount) leads; "
-              + "\(splits)")
+        print("dataset: \(dataset.records.count) records; task \(dataset.task.summary); \(splits)")
         print("dataset: lengths \(lengths.min() ?? 0)...\(lengths.max() ?? 0) samples; prepared with "
               + dataset.preparationOptions)
         let sources = Dictionary(grouping: dataset.records, by: \.source).mapValues(\.count).sorted { $0.key < $1.key }
         print("dataset: sources " + sources.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        let catalog = ChallengeClasses.challenge2020
+        let masked = dataset.records.filter { !$0.hasAllLeads }.count
+        print("dataset: \(masked) records with a flat or missing lead stored as zeros (masked)")
         let positives = dataset.classCodes.indices.map { column in
             dataset.records.reduce(0) { $0 + Int($1.labels[column]) }
         }
         let unlabelled = dataset.records.filter { !$0.labels.contains(1) }.count
-        print("dataset: positives per class (\(unlabelled) records without a scored label): "
-              + zip(dataset.classCodes, positives).filter { $0.1 > 0 }.map { code, count in
-                  "\(catalog.index(of: code).map { catalog.classes[$0].abbreviation } ?? code) \(count)"
-              }.joined(separator: ", "))
+        print("dataset: records per class (\(unlabelled) records without a label): "
+              + zip(dataset.task.classes, positives).filter { $0.1 > 0 }.map { "\($0.name) \($1)" }.joined(separator: ", "))
     }
 }
