@@ -3,7 +3,7 @@ import DistTensor
 import ECGNets
 import Foundation
 
-/// `dist-train bench`: training and inference throughput of a ResNet1D on random data, the numbers the
+/// `dist-train bench`: training and inference throughput of a network on random data, the numbers the
 /// README's performance table and the PyTorch comparison come from.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
     private func measure(_ world: Communicator) throws {
         let threads = threading.apply(ranksOnNode: world.localSize)
         let configuration = try network.configuration()
-        let model = ResNet1D(configuration, seed: 0)
+        let model = configuration.makeModel(seed: 0)
         var random = RandomStream(seed: 0, 0xBE_4C)
         let input = Tensor(shape: [batchSize, configuration.leads, length],
                            values: (0..<(batchSize * configuration.leads * length)).map { _ in Float(random.nextNormal()) })

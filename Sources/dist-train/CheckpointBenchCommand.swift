@@ -29,7 +29,7 @@ struct CheckpointBenchCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try network.configuration()
-        let model = ResNet1D(configuration, seed: 1)
+        let model = configuration.makeModel(seed: 1)
         let optimizer = Adam(parameterCount: model.parameters.parameterCount,
                              settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
         var random = RandomStream(seed: 1, 0xC4E)
@@ -47,7 +47,7 @@ struct CheckpointBenchCommand: ParsableCommand {
         for _ in 0..<repetitions {
             writes.append(try seconds { try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: metadata) })
         }
-        let target = ResNet1D(configuration, seed: 2)
+        let target = configuration.makeModel(seed: 2)
         let targetOptimizer = Adam(parameterCount: target.parameters.parameterCount,
                                    settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
         var loads: [Double] = []

@@ -8,7 +8,7 @@ import Foundation
 /// in training).
 struct CheckpointInference {
     let checkpoint: CheckpointReader
-    let model: ResNet1D
+    let model: any ECGModel
     let thresholds: DecisionThresholds
     let dataset: ECGDataset
     /// The dataset record index of each sample, in file order.
@@ -56,7 +56,7 @@ struct CheckpointInference {
     /// One line for rank 0: the network, where it came from, and what it is applied to.
     func describe(split: SplitSelection, worldSize: Int, threads: Int) -> String {
         let metadata = checkpoint.metadata
-        return "\(metadata.modelName) widths \(metadata.configuration.widths) from \(checkpoint.url.path) (step "
+        return "\(metadata.modelName) from \(checkpoint.url.path) (step "
             + "\(metadata.globalStep)) on \(recordIndices.count) records (split \(split.rawValue)) of "
             + "\(dataset.url.path), first windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) "
             + "Hz; \(worldSize) rank(s) x \(threads) thread(s)"

@@ -1,26 +1,14 @@
 import ArgumentParser
+import ECGNets
 import Foundation
 
-/// Where a run starts from: the newest usable checkpoint of the directory, none, or a given file.
-enum ResumeChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
-    case auto
-    case none
-    case file(String)
-
-    init?(argument: String) {
+extension CheckpointSettings.Resume: ExpressibleByArgument {
+    public init?(argument: String) {
         switch argument {
         case "auto": self = .auto
         case "none": self = .none
         case "": return nil
         default: self = .file(argument)
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .auto: "auto"
-        case .none: "none"
-        case let .file(path): path
         }
     }
 }
@@ -40,10 +28,15 @@ struct CheckpointOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Start from: auto (the newest usable checkpoint in --checkpoint-dir, if any), none, or a checkpoint file.",
         valueName: "auto|none|path"))
-    var resume: ResumeChoice = .auto
+    var resume: CheckpointSettings.Resume = .auto
 
-    func validate() throws {
-        guard keepLast >= 1 else { throw ValidationError("--keep-last must be at least 1.") }
-        guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative.") }
+    /// The library's settings these options describe (checked by `TrainingRunConfiguration.validate`).
+    var settings: CheckpointSettings {
+        var settings = CheckpointSettings()
+        settings.directory = URL(fileURLWithPath: checkpointDir)
+        settings.keepLast = keepLast
+        settings.every = checkpointEvery
+        settings.resume = resume
+        return settings
     }
 }

@@ -11,7 +11,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Score a checkpoint on a dataset split with the Challenge metrics, data-parallel over MPI ranks.",
         discussion: """
             Every record of the split is classified from its first window of the checkpoint's length, \
-            standardised per lead, and called positive for a class above the checkpoint's threshold of it. \
+            normalised as in training (the checkpoint says how: by default each lead centred, in millivolts), \
+            and called positive for a class above the checkpoint's threshold of it. \
             Labels are the records' header Dx codes, as the official scorer reads them, so the numbers equal \
             those of `dist-train score` on `dist-train predict`'s output files for the same records. The \
             ranks score contiguous shares; rank 0 gathers them, prints the macro numbers and the per-class \
@@ -53,7 +54,7 @@ struct EvaluateCommand: ParsableCommand {
             try evaluate(world)
             try world.finalize()
         } catch {
-            world.abort(message: "evaluate: \(error)")
+            Failure.abort(world, message: "evaluate: \(error)", error: error)
         }
     }
 

@@ -30,10 +30,11 @@ struct InspectCommand: ParsableCommand {
         let digest = ParameterDigest(of: store)
         if json {
             var object: [String: Any] = [
-                "path": reader.url.path, "formatVersion": CheckpointMetadata.formatVersion, "model": metadata.modelName,
-                "widths": metadata.configuration.widths, "blocksPerStage": metadata.configuration.depth.blocksPerStage,
+                "path": reader.url.path, "formatVersion": reader.formatVersion, "model": metadata.modelName,
+                "architecture": metadata.configuration.architecture,
+                "modelConfiguration": Self.jsonValue(try metadata.configuration.json()),
                 "leads": metadata.configuration.leads, "classes": metadata.classCodes.count,
-                "classCodes": metadata.classCodes, "dropout": Self.decimal(metadata.configuration.dropout),
+                "classCodes": metadata.classCodes,
                 "globalStep": metadata.globalStep, "epoch": metadata.epoch, "stepInEpoch": metadata.stepInEpoch,
                 "stepsPerEpoch": metadata.stepsPerEpoch, "windowLength": metadata.windowLength,
                 "samplingFrequency": metadata.samplingFrequency, "normalization": metadata.normalization.rawValue,
@@ -53,15 +54,15 @@ struct InspectCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        let configuration = metadata.configuration
         let thresholds = Set(metadata.thresholds).count == 1
             ? "all \(metadata.thresholds[0])" : metadata.thresholds.map { String(format: "%.3g", $0) }.joined(separator: " ")
         let lines = [
             "checkpoint     \(reader.url.path)",
             "written        \(ISO8601DateFormatter().string(from: metadata.created)) by dist-train \(metadata.softwareVersion) "
-                + "(format version \(CheckpointMetadata.formatVersion))",
-            "model          \(metadata.modelName) widths \(configuration.widths), blocks per stage "
-                + "\(configuration.depth.blocksPerStage), \(configuration.leads) leads, dropout \(configuration.dropout)",
+                + "(format version \(reader.formatVersion)" + (reader.formatVersion < CheckpointMetadata.formatVersion
+                    ? ", read as version \(CheckpointMetadata.formatVersion))" : ")"),
+            "model          \(metadata.configuration.architecture): \(metadata.configuration.summary)",
+            "configuration  \(try metadata.configuration.json())",
             "classes        \(metadata.classCodes.count)",
             "input          windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) Hz, \(metadata.normalization.rawValue) normalization; "
                 + "training data prepared with \(metadata.datasetPreparation)",

@@ -19,12 +19,17 @@ struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
     static let resnet34 = ModelName(argument: "resnet34")!
 }
 
-/// The network options `train` and `bench` share: depth, stage widths and dropout.
+/// The network options `train`, `bench` and `bench-checkpoint` share: architecture, depth, stage widths and dropout.
+/// Input leads and output classes are not options: they come from the task.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")).")
+    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")) (1-D ResNets of BasicBlocks).")
     var model: ModelName = .resnet34
 
-    @Option(help: "Channels of the four stages, comma-separated.")
+    @Option(help: ArgumentHelp("Blocks of each stage, comma-separated, instead of --model's (e.g. 2,2,2 for a 3-stage ResNet); "
+                                   + "as many stages as --widths has values.", valueName: "n,n,..."))
+    var blocksPerStage: String?
+
+    @Option(help: "Channels of the stages, comma-separated (one per stage).")
     var widths = "64,128,256,512"
 
     @Option(help: "Dropout probability inside the residual blocks.")
@@ -32,18 +37,31 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1).") }
-        _ = try parsedWidths()
+        _ = try configuration()
     }
 
-    /// The ResNet1D these options describe.
-    func configuration() throws -> ResNet1DConfiguration {
-        ResNet1DConfiguration(depth: model.depth, widths: try parsedWidths(), dropout: dropout)
+    /// The architecture these options describe, for the Challenge task's 12 leads and 27 classes (training sizes it
+    /// to its task).
+    func configuration() throws -> ModelConfiguration {
+        let depth = try parsedDepth()
+        return .resnet1D(ResNet1DConfiguration(depth: depth, widths: try parsedWidths(stages: depth.blocksPerStage.count),
+                                               dropout: dropout))
     }
 
-    private func parsedWidths() throws -> [Int] {
+    private func parsedDepth() throws -> ResNet1DConfiguration.Depth {
+        guard let blocksPerStage else { return model.depth }
+        let values = blocksPerStage.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--blocks-per-stage needs positive integers, e.g. 3,4,6,3 (got '\(blocksPerStage)').")
+        }
+        return ResNet1DConfiguration.Depth(blocksPerStage: values.compactMap { $0 })
+    }
+
+    private func parsedWidths(stages: Int) throws -> [Int] {
         let values = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == model.depth.blocksPerStage.count, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--widths needs \(model.depth.blocksPerStage.count) positive integers, e.g. 64,128,256,512 (got '\(widths)').")
+        guard values.count == stages, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--widths needs \(stages) positive integers, one per stage, e.g. "
+                                  + "\([64, 128, 256, 512].prefix(stages).map(String.init).joined(separator: ",")) (got '\(widths)').")
         }
         return values.compactMap { $0 }
     }

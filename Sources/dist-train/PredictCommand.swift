@@ -10,8 +10,8 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Write Challenge output files of a checkpoint's predictions, one per record, data-parallel over MPI ranks.",
         discussion: """
-            Every record is classified from its first window of the checkpoint's length, standardised per \
-            lead, and written to <out>/<record id>.csv: '#<record id>', the class codes, 0/1 decisions (above \
+            Every record is classified from its first window of the checkpoint's length, normalised as in \
+            training (the checkpoint says how: by default each lead centred, in millivolts), and written to <out>/<record id>.csv: '#<record id>', the class codes, 0/1 decisions (above \
             the checkpoint's threshold of each class) and the probabilities. `dist-train score --labels <record \
             directory> --outputs <out>` scores them as the official scorer does. A record directory given as \
             --data is prepared at the checkpoint's sampling rate into the cache first (records that cannot be \
@@ -48,7 +48,7 @@ struct PredictCommand: ParsableCommand {
             try predict(world)
             try world.finalize()
         } catch {
-            world.abort(message: "predict: \(error)")
+            Failure.abort(world, message: "predict: \(error)", error: error)
         }
     }
 

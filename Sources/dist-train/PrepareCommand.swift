@@ -72,7 +72,7 @@ struct PrepareCommand: ParsableCommand {
             ?? .directory(URL(fileURLWithPath: data ?? "."))
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var report = PreparationReport(label: "prepare")
+        var report = ECGDatasetPreparationReport(label: "prepare", output: Console.line)
         let options = try options()
         print("prepare: \(source) -> \(output.path)")
         print("prepare: task \(options.task.summary); labels from \(options.labels)")

@@ -3,12 +3,12 @@ import DistTensor
 import ECGNets
 import Foundation
 
-/// `dist-train train` (the default command): data-parallel training of a ResNet1D over all ranks of
-/// the job (`mpirun -n 4 dist-train`), or in one process when started alone.
+/// `dist-train train` (the default command): parses the options into a `TrainingRunConfiguration` and hands it
+/// to the library's `TrainingRun`, over all ranks of the job (`mpirun -n 4 dist-train`) or in one process.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a ResNet1D, data-parallel over the ranks of an MPI job (the default command).",
+        abstract: "Train a network (a 1-D ResNet), data-parallel over the ranks of an MPI job (the default command).",
         discussion: """
             Data: --data names a prepared dataset (dist-train prepare) or a directory of WFDB records (prepared \
             into the cache once); without it, 1,000 simulated 12-lead records. Training uses the dataset's train \
@@ -90,28 +90,70 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    /// The run these options describe, for `threads` threads per rank.
+    func runConfiguration(threads: Int = 1) throws -> TrainingRunConfiguration {
+        var run = TrainingRunConfiguration()
+        run.model = try network.configuration()
+        run.data = data.location
+        run.epochs = epochs
+        run.maxSteps = maxSteps
+        run.batchSize = batchSize
+        run.windowLength = length
+        run.normalization = normalization
+        run.optimizer = optimizer
+        run.learningRate = learningRate
+        run.weightDecay = weightDecay
+        run.schedule = schedule.settings
+        run.augmentation = augmentation.policy
+        run.synchronizedBatchNormalization = syncBN
+        run.bucketMiB = bucketMiB
+        run.seed = seed
+        run.checkpoints = checkpointing.settings
+        run.logDirectory = URL(fileURLWithPath: logDir)
+        run.parametersOut = parametersOut.map { URL(fileURLWithPath: $0) }
+        run.threads = threads
+        run.commandLine = Array(CommandLine.arguments.dropFirst())
+        return run
+    }
+
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
-        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1.") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
-        guard length >= 64 else { throw ValidationError("--length must be at least 64 samples.") }
-        guard learningRate > 0 else { throw ValidationError("--lr must be positive.") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must not be negative.") }
-        guard bucketMiB > 0 else { throw ValidationError("--bucket-mib must be positive.") }
+        let configuration = try runConfiguration()
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
         let world = try Communicator.world()
         let outcome: TrainingOutcome
         do {
-            outcome = try TrainingRun(self, world: world).run()
+            let threads = threading.apply(ranksOnNode: world.localSize)
+            let run = try TrainingRun(try runConfiguration(threads: threads), world: world, events: events(world: world))
+            // Installed before resuming, so a preemption that arrives while the checkpoint loads stops after the first step.
+            StopSignals.install()
+            outcome = try run.run()
             try world.finalize()
-        } catch let error as ValidationError {
-            world.abort(message: error.message)
         } catch {
-            world.abort(message: "\(error)")
+            Failure.abort(world, message: "\(error)", error: error)
         }
         if case .stopped = outcome { throw ExitCode(TrainingOutcome.resumableExitStatus) }
+    }
+
+    /// Rank 0's messages printed, progress drawn as `--progress` asks, stop wishes from signals.
+    private func events(world: Communicator) -> TrainingRunEvents {
+        var reporter: ProgressReporter?
+        return TrainingRunEvents(
+            message: Console.line,
+            stepCompleted: { [progress] report, position in
+                if reporter == nil {
+                    reporter = ProgressReporter(totalSteps: position.totalSteps, stepsPerEpoch: position.stepsPerEpoch,
+                                                startingStep: position.startingStep, style: progress)
+                }
+                reporter?.show(report)
+            },
+            stopRequest: { StopSignals.pending.map(StopSignals.name) })
     }
 }
 

@@ -61,7 +61,11 @@ import Testing
         let description = try #require(try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [String: Any])
         #expect(description["digest"] as? String == printed)
         #expect(description["globalStep"] as? Int == 3 && description["model"] as? String == "resnet34")
-        #expect(description["widths"] as? [Int] == [8, 16, 16, 32] && description["classes"] as? Int == 27)
+        let model = try #require(description["modelConfiguration"] as? [String: Any], "\(inspect.output)")
+        let resnet = try #require(model["configuration"] as? [String: Any], "\(model)")
+        #expect(model["architecture"] as? String == "resnet1d" && description["architecture"] as? String == "resnet1d")
+        #expect(resnet["widths"] as? [Int] == [8, 16, 16, 32] && description["classes"] as? Int == 27)
+        #expect(description["formatVersion"] as? Int == 2)
         #expect(description["parameters"] as? Int == 81_547, "the tiny reference network of DESIGN.md §7 has 81,547 parameters")
         // The run validated at its last step and stored thresholds tuned there (float64): both readers see the same ones.
         let thresholds = try #require(object["thresholds"] as? [Double])

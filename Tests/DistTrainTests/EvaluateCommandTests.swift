@@ -226,6 +226,49 @@ import FoundationXML
         #expect(predictions[0] == predictions[1] && predictions[0] == predictions[2])
     }
 
+    /// Must-hold: a checkpoint written by the code before the model seam (format version 1,
+    /// `Tests/ECGNetsTests/Fixtures/checkpoint-format1`) still evaluates, to the numbers that code reported on the
+    /// same 40 simulated records (every number of evaluation.json within 1e-6; the fixture's script made both).
+    @Test func aFormatVersion1CheckpointEvaluatesAsBefore() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ECGNetsTests/Fixtures/checkpoint-format1")
+        let dataset = directory.appendingPathComponent("sim40.nc")
+        let prepared = try CommandRunner.run(["prepare", "--simulated", "40", "--seed", "1", "--out", dataset.path])
+        try #require(prepared.status == 0, "\(prepared.error)")
+        let report = directory.appendingPathComponent("report")
+        let evaluated = try CommandRunner.run(["evaluate", "--checkpoint", fixtures.appendingPathComponent("resnet18-w4-step2.nc").path,
+                                               "--data", dataset.path, "--split", "all", "--threads", "1", "--out", report.path])
+        try #require(evaluated.status == 0, "\(evaluated.error)")
+        let inspected = try CommandRunner.run(["inspect", fixtures.appendingPathComponent("resnet18-w4-step2.nc").path])
+        #expect(inspected.output.contains("(format version 1, read as version 2)"), "\(inspected.output)")
+        #expect(inspected.output.contains("resnet1d: resnet18 widths [4, 4, 4, 4]"), "\(inspected.output)")
+        let then = try Self.jsonObject(at: fixtures.appendingPathComponent("evaluation-sim40-all.json"))
+        let now = try Self.jsonObject(at: report.appendingPathComponent("evaluation.json"))
+        var differences: [String] = []
+        Self.compare(then, now, path: "", into: &differences)
+        #expect(differences.isEmpty, "\(differences.prefix(10))")
+    }
+
+    /// Every place where two JSON values differ: numbers by more than 1e-6, anything else at all.
+    static func compare(_ a: Any, _ b: Any, path: String, into differences: inout [String]) {
+        switch (a, b) {
+        case let (a as [String: Any], b as [String: Any]):
+            if Set(a.keys) != Set(b.keys) { differences.append("\(path): keys \(a.keys.sorted()) vs \(b.keys.sorted())") }
+            for (key, value) in a { if let other = b[key] { compare(value, other, path: path + "." + key, into: &differences) } }
+        case let (a as [Any], b as [Any]):
+            if a.count != b.count { differences.append("\(path): \(a.count) vs \(b.count) elements") }
+            for (index, (x, y)) in zip(a, b).enumerated() { compare(x, y, path: "\(path)[\(index)]", into: &differences) }
+        case let (a as NSNumber, b as NSNumber):
+            if abs(a.doubleValue - b.doubleValue) > 1e-6 && !(a.doubleValue.isNaN && b.doubleValue.isNaN) {
+                differences.append("\(path): \(a) vs \(b)")
+            }
+        default:
+            if "\(a)" != "\(b)" { differences.append("\(path): \(a) vs \(b)") }
+        }
+    }
+
     /// Records that cannot be read are listed by the preparation summary and get no output file; the others do.
     @Test func unreadableRecordsAreSkippedByPredict() throws {
         let directory = try CommandRunner.temporaryDirectory()

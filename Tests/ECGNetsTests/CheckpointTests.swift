@@ -10,7 +10,7 @@ import Testing
     static let codes = ChallengeClasses.challenge2020.codes
 
     static func metadata(_ configuration: ResNet1DConfiguration = tiny, step: Int = 7, metric: Double? = nil) -> CheckpointMetadata {
-        CheckpointMetadata(configuration: configuration, classCodes: codes, epoch: 1, globalStep: step, stepInEpoch: 3,
+        CheckpointMetadata(configuration: .resnet1D(configuration), classCodes: codes, epoch: 1, globalStep: step, stepInEpoch: 3,
                            worldSize: 4, seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4,
                            thresholds: (0..<27).map { 0.3 + Double($0) / 300 }, windowLength: 2500, samplingFrequency: 250, normalization: .perLead,
                            datasetPreparation: "format=1;rate=250.0;bandpass=4:0.5:40.0",
@@ -93,14 +93,14 @@ import Testing
         let (model, optimizer) = Self.trained(.adam, configuration: resnet18)
         try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: Self.metadata(resnet18))
         let reader = try CheckpointReader(url: url)
-        let run = CheckpointExpectation(configuration: Self.tiny, classCodes: Self.codes, optimizerKind: .adam,
+        let run = CheckpointExpectation(configuration: .resnet1D(Self.tiny), classCodes: Self.codes, optimizerKind: .adam,
                                         seed: 0xFFFF_FFFF_FFFF_FFF0, globalBatchSize: 16, stepsPerEpoch: 4)
         #expect(throws: CheckpointError.modelMismatch(path: url.path, checkpoint: "resnet18 widths [8, 16, 32, 64]",
                                                       run: "resnet34 widths [8, 16, 16, 32]")) {
             try reader.requireCompatible(with: run)
         }
         var otherClasses = run
-        otherClasses.configuration = resnet18
+        otherClasses.configuration = .resnet1D(resnet18)
         otherClasses.classCodes = Array(Self.codes.dropLast()) + ["999999999"]
         #expect {
             try reader.requireCompatible(with: otherClasses)
@@ -108,7 +108,7 @@ import Testing
             "\(error)".contains("the checkpoint lacks 999999999; this run lacks 17338001")
         }
         var sameRun = run
-        sameRun.configuration = resnet18
+        sameRun.configuration = .resnet1D(resnet18)
         try reader.requireCompatible(with: sameRun)
     }
 
@@ -146,5 +146,53 @@ import Testing
         }
         let empty = CheckpointDirectory(url: root.appendingPathComponent("empty"), keepLast: 2)
         #expect(try empty.newestUsable { try CheckpointReader(url: $0) } == nil)
+    }
+
+    /// A checkpoint written by the code before the model seam (format version 1, a bare ResNet1D configuration;
+    /// `Fixtures/checkpoint-format1`, made by `make_fixture.sh` there) still opens, rebuilds its network with the
+    /// parameters it was written with, and is rewritten as version 2 with the same configuration and numbers.
+    @Test func formatVersion1CheckpointStillLoads() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/checkpoint-format1/resnet18-w4-step2.nc")
+        let reader = try CheckpointReader(url: fixture)
+        #expect(reader.formatVersion == 1)
+        let expected = ResNet1DConfiguration(depth: .resnet18, widths: [4, 4, 4, 4], leads: 12, classes: 27, dropout: 0.2)
+        #expect(reader.metadata.configuration == .resnet1D(expected))
+        #expect(reader.metadata.modelName == "resnet18" && reader.metadata.globalStep == 2 && reader.metadata.windowLength == 400)
+        #expect(reader.storedDigest.description == "fnv1a64:ac54dda41ca9ba74", "the digest the writing run printed")
+        let model = try reader.makeModel()
+        #expect(ParameterDigest(of: model.parameters).description == "fnv1a64:ac54dda41ca9ba74")
+        #expect(model.parameters.parameterCount == 2855 && model.input.leads == 12 && model.classes == 27)
+
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rewritten = directory.appendingPathComponent("v2.nc")
+        let optimizer = reader.optimizerState.kind.make(parameterCount: model.parameters.parameterCount,
+                                                        settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 0))
+        try reader.restore(into: model, optimizer: optimizer)
+        try CheckpointWriter.write(to: rewritten, model: model, optimizer: optimizer, metadata: reader.metadata)
+        let again = try CheckpointReader(url: rewritten)
+        #expect(again.formatVersion == CheckpointMetadata.formatVersion && CheckpointMetadata.formatVersion == 2)
+        #expect(again.metadata.configuration == reader.metadata.configuration)
+        #expect(again.storedDigest == reader.storedDigest && again.metadata.thresholds == reader.metadata.thresholds)
+    }
+
+    /// The architecture is data: `{"architecture": "resnet1d", "configuration": {...}}` round-trips, stage counts
+    /// other than four included, and an architecture this code does not know is refused by name.
+    @Test func modelConfigurationIsCodableData() throws {
+        let threeStages = ModelConfiguration.resnet1D(
+            ResNet1DConfiguration(depth: .init(blocksPerStage: [2, 2, 2]), widths: [32, 64, 128], leads: 1, classes: 4))
+        let json = try threeStages.json()
+        #expect(json.hasPrefix(#"{"architecture":"resnet1d","configuration":{"#), "\(json)")
+        #expect(try JSONDecoder().decode(ModelConfiguration.self, from: Data(json.utf8)) == threeStages)
+        let model = threeStages.makeModel(seed: 1)
+        #expect(model.architecture == threeStages && model.input == ModelInput(leads: 1) && model.classes == 4)
+        #expect(threeStages.sized(leads: 12, classes: 27).describe(differingFrom: threeStages)
+                == "resnet14 widths [32, 64, 128], leads 12, classes 27")
+        #expect {
+            _ = try JSONDecoder().decode(ModelConfiguration.self, from: Data(#"{"architecture":"gru","configuration":{}}"#.utf8))
+        } throws: { error in
+            "\(error)".contains("unknown architecture 'gru'")
+        }
     }
 }

@@ -1,7 +1,7 @@
 /// What a run requires of a checkpoint before continuing from it: the same network, classes, optimizer kind and
 /// the settings that fix which records each step uses.
 public struct CheckpointExpectation: Sendable, Equatable {
-    public var configuration: ResNet1DConfiguration
+    public var configuration: ModelConfiguration
     public var classCodes: [String]
     public var optimizerKind: OptimizerKind
     public var seed: UInt64
@@ -9,7 +9,7 @@ public struct CheckpointExpectation: Sendable, Equatable {
     public var stepsPerEpoch: Int
 
     /// What a run with these settings requires of a checkpoint.
-    public init(configuration: ResNet1DConfiguration, classCodes: [String], optimizerKind: OptimizerKind, seed: UInt64,
+    public init(configuration: ModelConfiguration, classCodes: [String], optimizerKind: OptimizerKind, seed: UInt64,
                 globalBatchSize: Int, stepsPerEpoch: Int) {
         self.configuration = configuration
         self.classCodes = classCodes
@@ -27,8 +27,8 @@ extension CheckpointReader {
         let found = metadata.configuration
         let wanted = expected.configuration
         if found != wanted {
-            throw .modelMismatch(path: url.path, checkpoint: Self.describe(found, differingFrom: wanted),
-                                 run: Self.describe(wanted, differingFrom: found))
+            throw .modelMismatch(path: url.path, checkpoint: found.describe(differingFrom: wanted),
+                                 run: wanted.describe(differingFrom: found))
         }
         if metadata.classCodes != expected.classCodes {
             throw .classListMismatch(path: url.path, detail: Self.classDifference(metadata.classCodes, expected.classCodes))
@@ -51,27 +51,6 @@ extension CheckpointReader {
                 advice: "The batch and the number of training records fix which records each step uses; pass the "
                     + "checkpoint's --batch-size and the same data.")
         }
-    }
-
-    /// `resnet18 widths [64, 128, 256, 512]`, followed by every other field in which `configuration` differs from
-    /// `other` (leads, classes, kernels, stride, dropout, blocks per stage when the names coincide).
-    static func describe(_ configuration: ResNet1DConfiguration, differingFrom other: ResNet1DConfiguration) -> String {
-        var parts = ["\(configuration.depth) widths \(configuration.widths)"]
-        if configuration.depth != other.depth && configuration.depth.description == other.depth.description {
-            parts.append("blocks per stage \(configuration.depth.blocksPerStage)")
-        }
-        let fields: [(String, String, String)] = [
-            ("leads", "\(configuration.leads)", "\(other.leads)"),
-            ("classes", "\(configuration.classes)", "\(other.classes)"),
-            ("stem kernel", "\(configuration.stemKernel)", "\(other.stemKernel)"),
-            ("stem stride", "\(configuration.stemStride)", "\(other.stemStride)"),
-            ("block kernel", "\(configuration.blockKernel)", "\(other.blockKernel)"),
-            ("dropout", "\(configuration.dropout)", "\(other.dropout)"),
-        ]
-        for (name, mine, theirs) in fields where mine != theirs {
-            parts.append("\(name) \(mine)")
-        }
-        return parts.joined(separator: ", ")
     }
 
     /// Where two class lists first differ, or which codes one lacks.

@@ -10,7 +10,7 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     case unreadable(path: String, detail: String)
     /// The file is NetCDF but lacks what a dist-train checkpoint holds.
     case notACheckpoint(path: String, reason: String)
-    /// The file was written in a format version this program does not read.
+    /// The file was written in a format version this program does not read (`supported` is the newest it reads).
     case unsupportedVersion(path: String, found: Int, supported: Int)
     /// The checkpoint's network differs from the one this run builds (`checkpoint` and `run` describe both sides).
     case modelMismatch(path: String, checkpoint: String, run: String)
@@ -38,7 +38,7 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         case let .notACheckpoint(path, reason):
             return "\(path) is not a dist-train checkpoint: \(reason). Pass a file written by dist-train train."
         case let .unsupportedVersion(path, found, supported):
-            return "checkpoint \(path) has format version \(found); this dist-train reads version \(supported). Use the "
+            return "checkpoint \(path) has format version \(found); this dist-train reads versions 1 to \(supported). Use the "
                 + "dist-train version that wrote it, or start a new run with --resume none."
         case let .modelMismatch(path, checkpoint, run):
             return "checkpoint \(path) has \(checkpoint), this run asks for \(run). Pass the checkpoint's --model, "

@@ -6,11 +6,15 @@ import Foundation
 /// Every counter needed for an exact continuation is here: the generators of this project are counter-based, so
 /// the data order is a function of `(seed, epoch)` and dropout masks of `(seed, globalStep, rank)`.
 public struct CheckpointMetadata: Sendable, Equatable, Codable {
-    /// The checkpoint layout version this code writes and reads.
-    public static let formatVersion = 1
+    /// The checkpoint layout version this code writes. Version 2 stores the model configuration as
+    /// `ModelConfiguration` JSON (`{"architecture": ..., "configuration": ...}`); version 1 stored a bare
+    /// `ResNet1DConfiguration`, and is still read.
+    public static let formatVersion = 2
+    /// The versions this code reads.
+    public static let readableVersions = 1...formatVersion
 
-    /// The network's hyper-parameters (also stored as JSON, so a reader can rebuild it).
-    public var configuration: ResNet1DConfiguration
+    /// The network's architecture and hyper-parameters (stored as JSON, so a reader can rebuild it).
+    public var configuration: ModelConfiguration
     /// SNOMED-CT codes of the outputs, in output order.
     public var classCodes: [String]
     /// Epochs completed (0-based index of the epoch in progress).
@@ -52,7 +56,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     public var trainingStateJSON: String
 
     /// Metadata of a checkpoint; thresholds default to 0.5 per class, the JSON fields to empty containers.
-    public init(configuration: ResNet1DConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
+    public init(configuration: ModelConfiguration, classCodes: [String], epoch: Int, globalStep: Int, stepInEpoch: Int,
                 worldSize: Int, seed: UInt64, globalBatchSize: Int, stepsPerEpoch: Int, thresholds: [Double]? = nil,
                 windowLength: Int = 5000, samplingFrequency: Double = 500, normalization: SignalNormalization = .centered,
                 datasetPreparation: String = ECGDatasetPreparationOptions().canonicalDescription,
@@ -81,7 +85,7 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     }
 
     /// The model's short name, e.g. `resnet34`.
-    public var modelName: String { configuration.depth.description }
+    public var modelName: String { configuration.name }
 
     /// The per-rank generator and sampler state, one row per rank of the writing job: every rank's generators are
     /// counters, so a row is `[seed, epoch, stepInEpoch, globalStep, rank]` (the seed as its bit pattern).
@@ -91,4 +95,9 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
 
     /// What the columns of `rankStates` mean, stored beside them.
     public static let rankStateWords = ["seed", "epoch", "step_in_epoch", "global_step", "rank"]
+}
+
+/// The program version recorded in checkpoints and printed by `--version`.
+public enum DistTrainVersion {
+    public static let current = "0.1.0"
 }

@@ -5,6 +5,8 @@ import Foundation
 /// `restore` then reads the tensors into a model and optimizer and verifies them against the stored digest.
 public final class CheckpointReader {
     public let url: URL
+    /// The format version the file was written in (older ones are read as the current one).
+    public let formatVersion: Int
     public let metadata: CheckpointMetadata
     public let optimizerState: OptimizerCheckpointState
     /// The parameter digest recorded when the file was written.
@@ -37,13 +39,12 @@ public final class CheckpointReader {
             throw .notACheckpoint(path: path, reason: "its 'format' attribute is not '\(CheckpointAttributeNames.formatName)'")
         }
         let version = Int(try read { () throws(NetCDFError) in try attributes.integer(named: "format_version") })
-        guard version == CheckpointMetadata.formatVersion else {
+        guard CheckpointMetadata.readableVersions.contains(version) else {
             throw .unsupportedVersion(path: path, found: version, supported: CheckpointMetadata.formatVersion)
         }
+        formatVersion = version
         let configurationJSON = try read { () throws(NetCDFError) in try attributes.text(named: "model_configuration") }
-        guard let configuration = try? JSONDecoder().decode(ResNet1DConfiguration.self, from: Data(configurationJSON.utf8)) else {
-            throw .notACheckpoint(path: path, reason: "its 'model_configuration' is not a ResNet1D configuration")
-        }
+        let configuration = try Self.modelConfiguration(configurationJSON, formatVersion: version, path: path)
         func integer(_ name: String) throws(CheckpointError) -> Int {
             Int(try read { () throws(NetCDFError) in try attributes.integer(named: name) })
         }
@@ -91,6 +92,20 @@ public final class CheckpointReader {
         try? file.close()
     }
 
+    /// The model configuration of a checkpoint of `formatVersion`: version 1 stored a bare ResNet1D configuration.
+    private static func modelConfiguration(_ json: String, formatVersion: Int, path: String) throws(CheckpointError)
+        -> ModelConfiguration {
+        do {
+            if formatVersion == 1 {
+                return .resnet1D(try JSONDecoder().decode(ResNet1DConfiguration.self, from: Data(json.utf8)))
+            }
+            return try JSONDecoder().decode(ModelConfiguration.self, from: Data(json.utf8))
+        } catch {
+            throw .notACheckpoint(path: path, reason: "its 'model_configuration' is not a model configuration this "
+                                  + "dist-train knows (\(error))")
+        }
+    }
+
     private static func readOptimizerState(_ root: NetCDFGroup) throws(NetCDFError) -> OptimizerCheckpointState? {
         let attributes = try root.group(named: "optimizer").attributes
         let names = try attributes.names()
@@ -107,8 +122,8 @@ public final class CheckpointReader {
     }
 
     /// A new model of the checkpoint's configuration with the checkpoint's parameters and buffers (for inspection).
-    public func makeModel() throws(CheckpointError) -> ResNet1D {
-        let model = ResNet1D(metadata.configuration, seed: metadata.seed)
+    public func makeModel() throws(CheckpointError) -> any ECGModel {
+        let model = metadata.configuration.makeModel(seed: metadata.seed)
         try restore(into: model, optimizer: nil)
         return model
     }
@@ -116,7 +131,7 @@ public final class CheckpointReader {
     /// Reads every parameter and buffer into `model` and, if given, the optimizer's step count and state blocks
     /// into `optimizer`, then checks the parameters against the stored digest. Call `requireCompatible` first: a
     /// model of another shape is reported as a damaged file here.
-    public func restore(into model: ResNet1D, optimizer: Optimizer?) throws(CheckpointError) {
+    public func restore(into model: any ECGModel, optimizer: Optimizer?) throws(CheckpointError) {
         let store = model.parameters
         do {
             let root = file.root

@@ -4,7 +4,8 @@ import Foundation
 /// Writes a training checkpoint as one NetCDF-4 file, atomically (temporary file, fsync, rename, directory fsync),
 /// in the layout of DESIGN.md §5:
 ///
-/// - global attributes: format and version, model and its configuration (JSON), counters, seed, batch, class list,
+/// - global attributes: format and version, model and its configuration (JSON; `ModelConfiguration`, plus its
+///   `checkpointAttributes` such as `architecture`, `leads` and `widths` for `ncdump -h`), counters, seed, batch, class list,
 ///   software version, creation time, run configuration, metric history and training state (JSON), the
 ///   validation metric and the parameter digest;
 /// - one float variable per parameter and buffer, named by its `state_dict` name, with its real dimensions
@@ -15,7 +16,7 @@ import Foundation
 public enum CheckpointWriter {
     /// Writes `model`'s parameters and buffers, `optimizer`'s state and `metadata` to `url`; a crash leaves either
     /// the previous file at `url` or the complete new one.
-    public static func write(to url: URL, model: ResNet1D, optimizer: Optimizer, metadata: CheckpointMetadata) throws {
+    public static func write(to url: URL, model: any ECGModel, optimizer: Optimizer, metadata: CheckpointMetadata) throws {
         let optimizerState = try OptimizerCheckpointState(describing: optimizer)
         let digest = ParameterDigest(of: model.parameters)
         try NetCDFFile.writeAtomically(to: url) { file in
@@ -45,18 +46,12 @@ public enum CheckpointWriter {
 
     private static func writeAttributes(_ metadata: CheckpointMetadata, digest: ParameterDigest,
                                         to attributes: NetCDFAttributes) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let configuration = metadata.configuration
         let values: [(String, NetCDFAttribute)] = [
             ("format", .text(CheckpointAttributeNames.formatName)),
             ("format_version", .integer(Int64(CheckpointMetadata.formatVersion))),
             ("model", .text(metadata.modelName)),
-            ("model_configuration", .text(String(decoding: try encoder.encode(configuration), as: UTF8.self))),
-            ("blocks_per_stage", .integers(configuration.depth.blocksPerStage.map(Int64.init))),
-            ("widths", .integers(configuration.widths.map(Int64.init))),
-            ("leads", .integer(Int64(configuration.leads))),
-            ("dropout", .double(Double(configuration.dropout))),
+            ("model_configuration", .text(try metadata.configuration.json())),
+        ] + metadata.configuration.checkpointAttributes + [
             ("class_codes", .strings(metadata.classCodes)),
             ("epoch", .integer(Int64(metadata.epoch))),
             ("global_step", .integer(Int64(metadata.globalStep))),

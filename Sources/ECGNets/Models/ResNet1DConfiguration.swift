@@ -1,5 +1,7 @@
-/// A 1-D ResNet described as data: depth (blocks per stage), widths, kernels and the shape of
-/// its input and output.
+import DistTensor
+
+/// A 1-D ResNet described as data: depth (blocks per stage, so also the number of stages: ResNet18 and ResNet34
+/// have 4, the CinC 2017 studies' ResNet 3), widths, kernels and the shape of its input and output.
 public struct ResNet1DConfiguration: Sendable, Equatable, Codable {
     /// Blocks per stage; each stage after the first starts with a stride-2 block.
     public struct Depth: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -52,4 +54,38 @@ public struct ResNet1DConfiguration: Sendable, Equatable, Codable {
     public static let resnet34 = ResNet1DConfiguration()
     /// The ResNet18-1D of DESIGN.md §8.
     public static let resnet18 = ResNet1DConfiguration(depth: .resnet18)
+
+    /// `resnet34 widths [64, 128, 256, 512], blocks per stage [3, 4, 6, 3], 12 leads, 27 classes, ...`.
+    public var summary: String {
+        "\(depth) widths \(widths), blocks per stage \(depth.blocksPerStage), \(leads) leads, \(classes) classes, "
+            + "stem kernel \(stemKernel) stride \(stemStride), block kernel \(blockKernel), dropout \(dropout)"
+    }
+
+    /// `resnet18 widths [64, 128, 256, 512]`, followed by every other field in which this configuration differs
+    /// from `other` (leads, classes, kernels, stride, dropout, blocks per stage when the names coincide).
+    public func describe(differingFrom other: ResNet1DConfiguration) -> String {
+        var parts = ["\(depth) widths \(widths)"]
+        if depth != other.depth && depth.description == other.depth.description {
+            parts.append("blocks per stage \(depth.blocksPerStage)")
+        }
+        let fields: [(String, String, String)] = [
+            ("leads", "\(leads)", "\(other.leads)"),
+            ("classes", "\(classes)", "\(other.classes)"),
+            ("stem kernel", "\(stemKernel)", "\(other.stemKernel)"),
+            ("stem stride", "\(stemStride)", "\(other.stemStride)"),
+            ("block kernel", "\(blockKernel)", "\(other.blockKernel)"),
+            ("dropout", "\(dropout)", "\(other.dropout)"),
+        ]
+        for (name, mine, theirs) in fields where mine != theirs {
+            parts.append("\(name) \(mine)")
+        }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// ResNet1D on the model seam: its configuration is the `resnet1D` case.
+extension ResNet1D: ECGModel {
+    public var architecture: ModelConfiguration { .resnet1D(configuration) }
+    public var input: ModelInput { architecture.input }
+    public var classes: Int { configuration.classes }
 }

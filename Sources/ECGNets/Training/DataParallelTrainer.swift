@@ -26,7 +26,7 @@ public struct StepReport: Sendable {
 /// Each rank's loss term is `Σ (its samples' losses) / (samples in the global batch)`, so the summed
 /// gradient is exactly the gradient of the global batch's mean loss for any world size.
 public final class DataParallelTrainer {
-    public let model: ResNet1D
+    public let model: any ECGModel
     public let optimizer: Optimizer
     public let source: SampleSource
     public let sampler: EpochSampler
@@ -38,9 +38,9 @@ public final class DataParallelTrainer {
     private let reducer: GradientAllReduce
     private var permutation: [Int]
 
-    public init(model: ResNet1D, optimizer: Optimizer, source: SampleSource, sampler: EpochSampler, group: ProcessGroup,
+    public init(model: any ECGModel, optimizer: Optimizer, source: SampleSource, sampler: EpochSampler, group: ProcessGroup,
                 bucketSize: Int = 4_000_000, seed: UInt64) {
-        precondition(source.leads == model.configuration.leads && source.classes == model.configuration.classes,
+        precondition(source.leads == model.input.leads && source.classes == model.classes,
                      "sample source and model disagree on leads or classes")
         precondition(sampler.worldSize == group.size && sampler.recordCount == source.count, "sampler does not fit the job")
         self.model = model

@@ -13,7 +13,7 @@ public enum DistributedEvaluation {
     /// The model's probabilities and the targets `[samples × classes]` for `indices` of `source`, at
     /// rank 0 (nil on the other ranks). Evaluation mode: running BatchNorm statistics, no dropout.
     /// `progress`, if given, is called on every rank after each batch of its share (see `score`).
-    public static func gather(model: ResNet1D, source: SampleSource, indices: [Int], group: ProcessGroup,
+    public static func gather(model: any ECGModel, source: SampleSource, indices: [Int], group: ProcessGroup,
                               batchSize: Int, progress: ((_ done: Int, _ shareCount: Int) -> Void)? = nil)
         throws -> (probabilities: [Float], targets: [Float])? {
         try group.broadcast(model.parameters.buffers, root: 0)
@@ -39,7 +39,7 @@ public enum DistributedEvaluation {
 
     /// This process's probabilities and targets `[samples × classes]` for `indices` of `source`, in batches of
     /// `batchSize` (evaluation mode); `progress(done, indices.count)` is called after each batch.
-    public static func score(model: ResNet1D, source: SampleSource, indices: [Int], batchSize: Int,
+    public static func score(model: any ECGModel, source: SampleSource, indices: [Int], batchSize: Int,
                              progress: ((_ done: Int, _ count: Int) -> Void)? = nil)
         throws -> (probabilities: [Float], targets: [Float]) {
         let (leads, length, classes) = (source.leads, source.length, source.classes)

@@ -1,4 +1,3 @@
-import ECGNets
 import Foundation
 
 /// One JSON object per line and step, per rank (`rank-<r>.jsonl`): what every rank measured, for

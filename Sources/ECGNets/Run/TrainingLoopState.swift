@@ -1,6 +1,4 @@
-import ArgumentParser
 import DistTensor
-import ECGNets
 import Foundation
 
 /// What the training loop carries from step to step besides the network and optimizer: the learning-rate
@@ -21,13 +19,12 @@ struct TrainingLoopState: Codable, Equatable {
     }
 
     /// The state a checkpoint stored, or nil when it holds none (`{}`, written before the first save of a loop).
-    static func decode(_ json: String, checkpoint: String) throws -> TrainingLoopState? {
+    static func decode(_ json: String, checkpoint: String) throws(TrainingRunError) -> TrainingLoopState? {
         guard json != "{}" else { return nil }
         do {
             return try JSONDecoder().decode(TrainingLoopState.self, from: Data(json.utf8))
         } catch {
-            throw ValidationError("the checkpoint \(checkpoint) has a training state this version cannot read (\(error)); "
-                                  + "resume with --resume none to start afresh")
+            throw .unreadableTrainingState(checkpoint: checkpoint, detail: "\(error)")
         }
     }
 }

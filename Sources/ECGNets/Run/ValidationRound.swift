@@ -1,5 +1,4 @@
 import DistTensor
-import ECGNets
 import Foundation
 
 /// One validation during training: every rank scores its share of the validation split, rank 0 computes the
@@ -15,20 +14,19 @@ struct ValidationRound {
     let scores: ChallengeScores?
     let tuning: ThresholdTuningResult?
 
-    static func run(model: ResNet1D, source: ECGDatasetSamples, group: ProcessGroup, batchSize: Int) throws -> ValidationRound {
+    static func run(model: any ECGModel, source: ECGDatasetSamples, group: ProcessGroup, batchSize: Int) throws -> ValidationRound {
         let gathered = try DistributedEvaluation.gather(model: model, source: source, indices: Array(0..<source.count),
                                                         group: group, batchSize: batchSize)
         var scores: ChallengeScores?
         var tuning: ThresholdTuningResult?
-        var metric = Double.nan
-        if let (probabilities, targets) = gathered {
+        let metric = try group.decidedByRankZero(what: "could not score the validation split") { () throws -> Double in
+            guard let (probabilities, targets) = gathered else { return .nan }
             let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
             scores = try DistributedEvaluation.challengeScores(probabilities: probabilities, targets: targets)
             let tuned = try ThresholdTuner().tune(predictions)
             tuning = tuned
-            metric = tuned.tunedMetric
+            return tuned.tunedMetric
         }
-        try withUnsafeMutableBytes(of: &metric) { try group.broadcast($0, root: 0) }
         return ValidationRound(metric: metric, scores: scores, tuning: tuning)
     }
 

@@ -1,3 +1,4 @@
+import DistTensor
 import Foundation
 
 /// Records SIGTERM, SIGINT and SIGUSR1 instead of dying, so training can stop at the next step
@@ -24,5 +25,15 @@ enum StopSignals {
         case SIGUSR1: "SIGUSR1"
         default: "signal \(signalNumber)"
         }
+    }
+}
+
+/// How a command that failed ends an MPI job.
+enum Failure {
+    /// Ends every rank with `message`. A rank that only learnt that rank 0 failed waits a moment first, so rank 0,
+    /// which is ending the job with the reason, is the one whose message gets printed.
+    static func abort(_ world: Communicator, message: String, error: Error) -> Never {
+        if error is RankZeroFailure && world.rank != 0 { Thread.sleep(forTimeInterval: 2) }
+        world.abort(message: message)
     }
 }

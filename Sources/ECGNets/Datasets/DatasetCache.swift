@@ -1,12 +1,46 @@
-import ECGNets
 import Foundation
+
+/// Where prepared dataset files are kept between runs, and what each is called: `--cache-dir`, else
+/// `$DIST_TRAIN_CACHE`, else `$XDG_CACHE_HOME/dist-train`, else `~/.cache/dist-train`.
+public struct DatasetCache: Sendable {
+    public let directory: URL
+
+    /// The cache chosen by `option` (a `--cache-dir` value) or the environment.
+    public init(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let option {
+            directory = URL(fileURLWithPath: option)
+        } else if let explicit = environment["DIST_TRAIN_CACHE"], !explicit.isEmpty {
+            directory = URL(fileURLWithPath: explicit)
+        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            directory = URL(fileURLWithPath: xdg).appendingPathComponent("dist-train")
+        } else {
+            directory = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/dist-train")
+        }
+    }
+
+    /// The cached file for `source` prepared with `options`: `simulated-<n>-seed<s>-<key>.nc` or
+    /// `<folder name>-<key>.nc`.
+    public func url(for source: ECGDatasetSource, options: ECGDatasetPreparationOptions) throws(DatasetResolutionError) -> URL {
+        let key = try DatasetFingerprint.of(source, options: options)
+        let name: String
+        switch source {
+        case let .directory(root):
+            let folder = root.standardizedFileURL.lastPathComponent
+                .map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? String($0) : "_" }.joined()
+            name = "\(folder.isEmpty ? "data" : folder)-\(key).nc"
+        case let .simulator(count, seed):
+            name = "simulated-\(count)-seed\(seed)-\(key).nc"
+        }
+        return directory.appendingPathComponent(name)
+    }
+}
 
 /// A short stable key for "these records prepared with these options": a 64-bit FNV-1a hash over the options'
 /// canonical text and, for a directory, every file's relative path, size and modification time, so an edited,
 /// added or removed file (or other options) gives another key.
 enum DatasetFingerprint {
     /// 16 hex digits keying `source` prepared with `options`.
-    static func of(_ source: ECGDatasetSource, options: ECGDatasetPreparationOptions) throws -> String {
+    static func of(_ source: ECGDatasetSource, options: ECGDatasetPreparationOptions) throws(DatasetResolutionError) -> String {
         var hash = FNV1a64()
         hash.add(options.canonicalDescription)
         switch source {
@@ -20,16 +54,16 @@ enum DatasetFingerprint {
     }
 
     /// `relative path, size, modification time` of every non-hidden regular file under `root`, sorted.
-    private static func listing(of root: URL) throws -> [String] {
+    private static func listing(of root: URL) throws(DatasetResolutionError) -> [String] {
         let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys,
                                                               options: [.skipsHiddenFiles]) else {
-            throw DataResolutionError.unreadableDirectory(root)
+            throw .unreadableDirectory(root)
         }
         let rootPath = root.standardizedFileURL.path
         var lines: [String] = []
         for case let url as URL in enumerator {
-            let values = try url.resourceValues(forKeys: Set(keys))
+            guard let values = try? url.resourceValues(forKeys: Set(keys)) else { throw .unreadableDirectory(url) }
             guard values.isRegularFile == true else { continue }
             let path = url.standardizedFileURL.path
             let relative = path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : path

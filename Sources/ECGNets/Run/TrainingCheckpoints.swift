@@ -1,5 +1,4 @@
 import DistTensor
-import ECGNets
 import Foundation
 
 /// The collective side of checkpoints in `train`: rank 0 reads and writes the files, every rank takes part so that
@@ -9,7 +8,7 @@ import Foundation
 /// stored verbatim in every checkpoint and come back after `resume()`.
 final class TrainingCheckpoints {
     let directory: CheckpointDirectory
-    private let options: CheckpointOptions
+    private let options: CheckpointSettings
     private let world: ProcessGroup
     private let trainer: DataParallelTrainer
     private let expectation: CheckpointExpectation
@@ -28,10 +27,13 @@ final class TrainingCheckpoints {
     /// Per-class decision thresholds.
     var thresholds: [Double]
     private var lastSavedStep: Int?
+    /// Rank 0's messages.
+    private let output: (String) -> Void
 
-    init(options: CheckpointOptions, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
+    init(options: CheckpointSettings, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
          synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double,
-         normalization: SignalNormalization, datasetPreparation: String) {
+         normalization: SignalNormalization, datasetPreparation: String, output: @escaping (String) -> Void) {
+        self.output = output
         self.options = options
         self.world = world
         self.trainer = trainer
@@ -42,7 +44,7 @@ final class TrainingCheckpoints {
         self.samplingFrequency = samplingFrequency
         self.normalization = normalization
         self.datasetPreparation = datasetPreparation
-        directory = CheckpointDirectory(url: URL(fileURLWithPath: options.checkpointDir), keepLast: options.keepLast)
+        directory = CheckpointDirectory(url: options.directory, keepLast: options.keepLast)
         thresholds = Array(repeating: 0.5, count: expectation.configuration.classes)
     }
 
@@ -52,27 +54,15 @@ final class TrainingCheckpoints {
     private struct Announcement: Codable {
         var metadata: CheckpointMetadata?
         var optimizerStepCount: Int
-        var failure: String?
     }
 
-    /// Restores the state of the checkpoint `--resume` selects on every rank (parameters, buffers, optimizer state
+    /// Restores the state of the checkpoint the settings select on every rank (parameters, buffers, optimizer state
     /// and counters) and returns its metadata, or nil when the run starts fresh. A failure on rank 0 is thrown on
     /// every rank.
     @discardableResult
     func resume() throws -> CheckpointMetadata? {
-        var announcement = Announcement(metadata: nil, optimizerStepCount: 0, failure: nil)
-        if world.rank == 0 {
-            do {
-                announcement.metadata = try selectAndRestore()
-                announcement.optimizerStepCount = trainer.optimizer.stepCount
-            } catch {
-                announcement.failure = "\(error)"
-                FileHandle.standardError.write(Data("rank 0: \(error)\n".utf8))
-            }
-        }
-        announcement = try broadcast(announcement)
-        if announcement.failure != nil {
-            throw CheckpointCoordinationError.rankZeroFailed(what: "could not resume from a checkpoint")
+        let announcement = try world.decidedByRankZero(what: "could not resume from a checkpoint") {
+            Announcement(metadata: try selectAndRestore(), optimizerStepCount: trainer.optimizer.stepCount)
         }
         guard let metadata = announcement.metadata else { return nil }
         let store = trainer.model.parameters
@@ -87,7 +77,7 @@ final class TrainingCheckpoints {
         trainingStateJSON = metadata.trainingStateJSON
         thresholds = metadata.thresholds
         lastSavedStep = metadata.globalStep
-        if world.rank == 0 && metadata.worldSize != world.size { print(worldSizeNotice(checkpointRanks: metadata.worldSize)) }
+        if world.rank == 0 && metadata.worldSize != world.size { output(worldSizeNotice(checkpointRanks: metadata.worldSize)) }
         return metadata
     }
 
@@ -96,7 +86,7 @@ final class TrainingCheckpoints {
     private func selectAndRestore() throws -> CheckpointMetadata? {
         let leftovers = directory.removeLeftoverTemporaryFiles()
         if !leftovers.isEmpty {
-            print("dist-train: removed \(leftovers.count) temporary file(s) of an interrupted checkpoint write: "
+            output("dist-train: removed \(leftovers.count) temporary file(s) of an interrupted checkpoint write: "
                   + leftovers.map(\.lastPathComponent).joined(separator: ", "))
         }
         let open = { (url: URL) throws -> CheckpointReader in
@@ -110,7 +100,7 @@ final class TrainingCheckpoints {
         case .none:
             let existing = directory.stepFiles().count
             if existing > 0 {
-                print("dist-train: --resume none: starting afresh; the \(existing) checkpoint(s) in \(directory.url.path) "
+                output("dist-train: --resume none: starting afresh; the \(existing) checkpoint(s) in \(directory.url.path) "
                       + "are replaced as this run writes its own")
             }
             return nil
@@ -118,11 +108,11 @@ final class TrainingCheckpoints {
             reader = try open(URL(fileURLWithPath: path))
         case .auto:
             guard let (found, skipped) = try directory.newestUsable(open) else { return nil }
-            for reason in skipped { print("dist-train: skipping a damaged checkpoint: \(reason)") }
+            for reason in skipped { output("dist-train: skipping a damaged checkpoint: \(reason)") }
             reader = found
         }
         let metadata = reader.metadata
-        print("dist-train: resuming from \(reader.url.path): step \(metadata.globalStep), epoch \(metadata.epoch + 1) "
+        output("dist-train: resuming from \(reader.url.path): step \(metadata.globalStep), epoch \(metadata.epoch + 1) "
               + "step \(metadata.stepInEpoch)/\(metadata.stepsPerEpoch), written by \(metadata.worldSize) rank(s), "
               + "parameters \(reader.storedDigest)")
         return metadata
@@ -147,7 +137,7 @@ final class TrainingCheckpoints {
 
     /// Whether `--checkpoint-every` asks for a checkpoint after `step`.
     func isPeriodic(step: Int) -> Bool {
-        options.checkpointEvery > 0 && step % options.checkpointEvery == 0
+        options.every > 0 && step % options.every == 0
     }
 
     /// Writes a checkpoint of the current state (rank 0), unless one of this step was already written, and returns
@@ -156,58 +146,31 @@ final class TrainingCheckpoints {
     func save(validationMetric: Double?) throws -> URL? {
         let step = trainer.globalStep
         guard lastSavedStep != step else { return nil }
-        var written: URL?
-        var failed: Int64 = 0
-        if world.rank == 0 {
+        // Every rank waits here until rank 0's file is on disk (or has failed): none runs ahead or exits before it.
+        let written = try world.decidedByRankZero(what: "could not write the checkpoint of step \(step)") { () throws -> String in
+            let metadata = CheckpointMetadata(
+                configuration: expectation.configuration, classCodes: expectation.classCodes, epoch: trainer.epoch,
+                globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
+                globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
+                thresholds: thresholds, windowLength: windowLength,
+                samplingFrequency: samplingFrequency, normalization: normalization,
+                datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
+                runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
+                trainingStateJSON: trainingStateJSON)
+            let outcome: CheckpointSaveOutcome
             do {
-                let metadata = CheckpointMetadata(
-                    configuration: expectation.configuration, classCodes: expectation.classCodes, epoch: trainer.epoch,
-                    globalStep: step, stepInEpoch: trainer.stepInEpoch, worldSize: world.size, seed: expectation.seed,
-                    globalBatchSize: expectation.globalBatchSize, stepsPerEpoch: expectation.stepsPerEpoch,
-                    thresholds: thresholds, windowLength: windowLength,
-                    samplingFrequency: samplingFrequency, normalization: normalization,
-                    datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
-                    runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
-                    trainingStateJSON: trainingStateJSON)
-                let outcome = try directory.save(step: step, validationMetric: validationMetric) { url in
+                outcome = try directory.save(step: step, validationMetric: validationMetric) { url in
                     try CheckpointWriter.write(to: url, model: trainer.model, optimizer: trainer.optimizer, metadata: metadata)
                 }
-                written = outcome.file
-                print("dist-train: checkpoint \(outcome.file.path) written (step \(step))"
-                      + (outcome.becameBest ? ", now best.nc" : "")
-                      + (outcome.removed.isEmpty ? "" : ", removed " + outcome.removed.map(\.lastPathComponent).joined(separator: ", ")))
             } catch {
-                FileHandle.standardError.write(Data("rank 0: could not write the checkpoint of step \(step): \(error)\n".utf8))
-                failed = 1
+                throw TrainingRunError.checkpointNotWritten(step: step, reason: "\(error)")
             }
-        }
-        // Every rank waits here until rank 0's file is on disk (or has failed): none runs ahead or exits before it.
-        if try world.allReduceMax(failed) != 0 {
-            throw CheckpointCoordinationError.rankZeroFailed(what: "could not write the checkpoint of step \(step)")
+            output("dist-train: checkpoint \(outcome.file.path) written (step \(step))"
+                   + (outcome.becameBest ? ", now best.nc" : "")
+                   + (outcome.removed.isEmpty ? "" : ", removed " + outcome.removed.map(\.lastPathComponent).joined(separator: ", ")))
+            return outcome.file.path
         }
         lastSavedStep = step
-        return written
-    }
-
-    // MARK: Broadcasting
-
-    private func broadcast(_ announcement: Announcement) throws -> Announcement {
-        var bytes = world.rank == 0 ? try JSONEncoder().encode(announcement) : Data()
-        var count = Int64(bytes.count)
-        try withUnsafeMutableBytes(of: &count) { try world.broadcast($0, root: 0) }
-        if world.rank != 0 { bytes = Data(count: Int(count)) }
-        try bytes.withUnsafeMutableBytes { try world.broadcast($0, root: 0) }
-        return try JSONDecoder().decode(Announcement.self, from: bytes)
-    }
-}
-
-/// A collective checkpoint step failed on rank 0; the other ranks stop with this (rank 0 printed the reason).
-enum CheckpointCoordinationError: Error, CustomStringConvertible {
-    case rankZeroFailed(what: String)
-
-    var description: String {
-        switch self {
-        case let .rankZeroFailed(what): "rank 0 \(what); its message above says why."
-        }
+        return URL(fileURLWithPath: written)
     }
 }

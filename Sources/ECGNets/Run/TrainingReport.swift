@@ -1,5 +1,4 @@
 import DistTensor
-import ECGNets
 import Foundation
 
 /// The end-of-training report: best.nc (or the final network when no validation picked one) scored on the test
@@ -7,7 +6,7 @@ import Foundation
 /// with the learning curves into `<checkpoint-dir>/report/` (text, JSON, CSV and SVG), so a user can look
 /// instead of read.
 struct TrainingReport {
-    let model: ResNet1D
+    let model: any ECGModel
     let dataset: ECGDataset
     let windowLength: Int
     let normalization: SignalNormalization
@@ -17,6 +16,8 @@ struct TrainingReport {
     let history: TrainingHistory
     /// Thresholds of the final network, used when there is no best.nc.
     let fallbackThresholds: [Double]
+    /// Rank 0's messages.
+    let output: (String) -> Void
 
     func write() throws {
         let folder = checkpoints.url.appendingPathComponent("report")
@@ -39,7 +40,7 @@ struct TrainingReport {
         }
         let testRecords = dataset.indices(in: .test)
         guard !testRecords.isEmpty else {
-            if world.rank == 0 { print("dist-train: the dataset has no test split; report: \(folder.path)") }
+            if world.rank == 0 { output("dist-train: the dataset has no test split; report: \(folder.path)") }
             return
         }
         let source = try ECGDatasetSamples(dataset: dataset, recordIndices: testRecords, windowLength: windowLength, mode: .evaluation,
@@ -55,7 +56,7 @@ struct TrainingReport {
         try report.write(into: folder, baseName: "test")
         try ClassMetricBarChart.svg(report, title: "Test split: per-class AUROC and F-measure")
             .write(to: folder.appendingPathComponent("test-per-class.svg"))
-        print("\ntest split (\(testRecords.count) records), \(evaluated) with its tuned thresholds:\n\(report.text())")
-        print("dist-train: report (test.txt/.json/.csv, test-per-class.svg, learning-curves.svg, history.json) in \(folder.path)")
+        output("\ntest split (\(testRecords.count) records), \(evaluated) with its tuned thresholds:\n\(report.text())")
+        output("dist-train: report (test.txt/.json/.csv, test-per-class.svg, learning-curves.svg, history.json) in \(folder.path)")
     }
 }

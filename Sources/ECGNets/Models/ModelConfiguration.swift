@@ -1,0 +1,123 @@
+import DistTensor
+import Foundation
+
+/// Every architecture dist-train can build, described as data: one case per architecture, each holding its own
+/// Codable configuration. Checkpoints store it (`model_configuration`, JSON), resume compares it, `inspect` prints
+/// it, and `makeModel` is the one place that turns it into a network.
+///
+/// A new architecture adds a case here, its configuration type and one model file implementing `ECGModel`.
+public enum ModelConfiguration: Sendable, Equatable {
+    /// The 1-D ResNet of DESIGN.md §8 (ResNet18, ResNet34, or any other blocks per stage and stage count).
+    case resnet1D(ResNet1DConfiguration)
+
+    /// The ResNet34-1D of DESIGN.md §8.
+    public static let resnet34 = ModelConfiguration.resnet1D(.resnet34)
+
+    /// The network this configuration describes, initialised from `seed`.
+    public func makeModel(seed: UInt64) -> any ECGModel {
+        switch self {
+        case let .resnet1D(configuration): ResNet1D(configuration, seed: seed)
+        }
+    }
+
+    /// The architecture's key in JSON and in the `architecture` checkpoint attribute.
+    public var architecture: String {
+        switch self {
+        case .resnet1D: "resnet1d"
+        }
+    }
+
+    /// A short name for messages and the `model` attribute, e.g. `resnet34`.
+    public var name: String {
+        switch self {
+        case let .resnet1D(configuration): configuration.depth.description
+        }
+    }
+
+    /// What the network takes.
+    public var input: ModelInput {
+        switch self {
+        case let .resnet1D(configuration): ModelInput(leads: configuration.leads)
+        }
+    }
+
+    /// Input leads and output classes.
+    public var leads: Int { input.leads }
+    public var classes: Int {
+        switch self {
+        case let .resnet1D(configuration): configuration.classes
+        }
+    }
+
+    /// The same architecture for another input lead count and number of classes (a task's, say).
+    public func sized(leads: Int, classes: Int) -> ModelConfiguration {
+        switch self {
+        case var .resnet1D(configuration):
+            configuration.leads = leads
+            configuration.classes = classes
+            return .resnet1D(configuration)
+        }
+    }
+
+    /// One line for people: name and every hyper-parameter.
+    public var summary: String {
+        switch self {
+        case let .resnet1D(configuration): configuration.summary
+        }
+    }
+
+    /// This configuration named, followed by what differs from `other`, for "checkpoint has X, run asks for Y".
+    public func describe(differingFrom other: ModelConfiguration) -> String {
+        switch (self, other) {
+        case let (.resnet1D(mine), .resnet1D(theirs)): mine.describe(differingFrom: theirs)
+        }
+    }
+
+    /// Checkpoint attributes beside `model_configuration` that let `ncdump -h` show the shape at a glance.
+    public var checkpointAttributes: [(String, NetCDFAttribute)] {
+        var attributes: [(String, NetCDFAttribute)] = [("architecture", .text(architecture)), ("leads", .integer(Int64(leads))),
+                                                       ("classes", .integer(Int64(classes)))]
+        switch self {
+        case let .resnet1D(configuration):
+            attributes += [("blocks_per_stage", .integers(configuration.depth.blocksPerStage.map(Int64.init))),
+                           ("widths", .integers(configuration.widths.map(Int64.init))),
+                           ("dropout", .double(Double(configuration.dropout)))]
+        }
+        return attributes
+    }
+
+    /// The configuration as sorted-key JSON (what checkpoints store).
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// `{"architecture": "resnet1d", "configuration": {...}}`: the architecture's key, then its own configuration.
+extension ModelConfiguration: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case architecture, configuration
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let architecture = try container.decode(String.self, forKey: .architecture)
+        switch architecture {
+        case "resnet1d":
+            self = .resnet1D(try container.decode(ResNet1DConfiguration.self, forKey: .configuration))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
+                                                   debugDescription: "unknown architecture '\(architecture)' (this "
+                                                       + "dist-train knows resnet1d)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(architecture, forKey: .architecture)
+        switch self {
+        case let .resnet1D(configuration): try container.encode(configuration, forKey: .configuration)
+        }
+    }
+}

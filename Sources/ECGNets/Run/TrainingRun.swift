@@ -1,0 +1,256 @@
+import DistTensor
+import Foundation
+
+/// What a training run tells its caller while it runs; the command line prints the messages and draws progress.
+public struct TrainingRunEvents {
+    /// Where the run stands, for progress displays.
+    public struct Position: Sendable {
+        public let totalSteps: Int
+        public let stepsPerEpoch: Int
+        /// Steps done before this process started (a resumed run).
+        public let startingStep: Int
+    }
+
+    /// Lines for people: rank 0's account of the run (description, validations, checkpoints, report) and notices.
+    public var message: (String) -> Void
+    /// Called on rank 0 after every step.
+    public var stepCompleted: (StepReport, Position) -> Void
+    /// This rank's wish to stop, as its cause (e.g. "SIGTERM"), or nil; asked before every step.
+    public var stopRequest: () -> String?
+
+    public init(message: @escaping (String) -> Void = { _ in }, stepCompleted: @escaping (StepReport, Position) -> Void = { _, _ in },
+                stopRequest: @escaping () -> String? = { nil }) {
+        self.message = message
+        self.stepCompleted = stepCompleted
+        self.stopRequest = stopRequest
+    }
+}
+
+/// One training job as this rank sees it: the dataset's splits, the network and its trainer, the checkpoints and
+/// the loop state (schedule, early stopping, validation history), wired from a `TrainingRunConfiguration`.
+///
+/// Every decision that ends or changes the loop is taken identically on every rank: the stop wish travels with
+/// each step's loss all-reduce, and validation sends rank 0's tuned Challenge metric to every rank before the
+/// scheduler and early stopping see it.
+public final class TrainingRun {
+    private let configuration: TrainingRunConfiguration
+    private let world: ProcessGroup
+    private let events: TrainingRunEvents
+    private let dataset: ECGDataset
+    public let model: any ECGModel
+    public let trainer: DataParallelTrainer
+    private let validationSource: ECGDatasetSamples?
+    private let checkpoints: TrainingCheckpoints
+    /// Steps of the whole run (epochs × steps per epoch, or `maxSteps` if fewer).
+    public let totalSteps: Int
+    private var state: TrainingLoopState
+    /// Rank 0's record of every validation (the other ranks keep an empty one).
+    public private(set) var history = TrainingHistory()
+
+    /// Validates the configuration, resolves the dataset on every rank, builds the network (the task's leads and
+    /// classes), its trainer and the loop state. Nothing is trained or resumed yet.
+    public init(_ configuration: TrainingRunConfiguration, world: ProcessGroup, events: TrainingRunEvents = TrainingRunEvents()) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.world = world
+        self.events = events
+        guard configuration.batchSize >= world.size else {
+            throw TrainingRunError.batchSmallerThanWorld(batchSize: configuration.batchSize, ranks: world.size)
+        }
+        dataset = try configuration.data.resolve(over: world, output: events.message)
+        try Self.requireDataset(dataset, fits: configuration.task)
+        let architecture = configuration.model.sized(leads: configuration.task.leads,
+                                                     classes: configuration.task.classCodes.count)
+        let trainRecords = dataset.indices(in: .train)
+        let policy = configuration.augmentation
+        let augmenter = policy == .none ? nil : try ECGAugmenter(policy: policy, samplingFrequency: dataset.samplingFrequency)
+        let trainSource = try ECGDatasetSamples(dataset: dataset, recordIndices: trainRecords,
+                                                windowLength: configuration.windowLength,
+                                                mode: .training(seed: configuration.seed, augmenter: augmenter),
+                                                normalization: configuration.normalization)
+        let validationRecords = dataset.indices(in: .validation)
+        validationSource = validationRecords.isEmpty ? nil
+            : try ECGDatasetSamples(dataset: dataset, recordIndices: validationRecords, windowLength: configuration.windowLength,
+                                    mode: .evaluation, normalization: configuration.normalization)
+        let sampler: EpochSampler
+        do {
+            sampler = try EpochSampler(recordCount: trainRecords.count, worldSize: world.size,
+                                       globalBatchSize: configuration.batchSize, seed: configuration.seed)
+        } catch {
+            throw TrainingRunError.unusableTrainingSplit(dataset: dataset.url.path, reason: "\(error)")
+        }
+        model = architecture.makeModel(seed: configuration.seed)
+        if configuration.synchronizedBatchNormalization { model.synchronizeBatchNormalization(over: world) }
+        trainer = DataParallelTrainer(
+            model: model,
+            optimizer: configuration.optimizer.make(parameterCount: model.parameters.parameterCount,
+                                                    settings: OptimizerSettings(learningRate: configuration.learningRate,
+                                                                                weightDecay: configuration.weightDecay)),
+            source: trainSource, sampler: sampler, group: world, bucketSize: configuration.bucketElements,
+            seed: configuration.seed)
+        try trainer.broadcastInitialState()
+        totalSteps = min(configuration.maxSteps ?? Int.max, configuration.epochs * sampler.stepsPerEpoch)
+        state = TrainingLoopState(scheduler: try configuration.schedule.scheduler(learningRate: Double(configuration.learningRate),
+                                                                                  totalSteps: totalSteps),
+                                  earlyStopping: try configuration.schedule.earlyStopper())
+        checkpoints = TrainingCheckpoints(
+            options: configuration.checkpoints, world: world, trainer: trainer,
+            expectation: CheckpointExpectation(configuration: architecture, classCodes: dataset.classCodes,
+                                               optimizerKind: configuration.optimizer, seed: configuration.seed,
+                                               globalBatchSize: configuration.batchSize, stepsPerEpoch: sampler.stepsPerEpoch),
+            synchronizedBatchNormalization: configuration.synchronizedBatchNormalization,
+            runConfigurationJSON: Self.runConfigurationJSON(commandLine: configuration.commandLine, worldSize: world.size),
+            windowLength: configuration.windowLength, samplingFrequency: dataset.samplingFrequency,
+            normalization: configuration.normalization, datasetPreparation: dataset.preparationOptions,
+            output: events.message)
+    }
+
+    /// Throws unless `dataset` provides the leads and classes of `task`: the one place that decides which datasets
+    /// a run can train on.
+    static func requireDataset(_ dataset: ECGDataset, fits task: TrainingTask) throws(TrainingRunError) {
+        guard dataset.leadCount == task.leads, dataset.classCodes == task.classCodes else {
+            throw .datasetDoesNotFitTask(dataset: dataset.url.path, leads: dataset.leadCount,
+                                         classes: dataset.classCodes.count, task: task)
+        }
+    }
+
+    /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.
+    public func run() throws -> TrainingOutcome {
+        try resume()
+        let startingStep = trainer.globalStep
+        let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
+        if world.rank == 0 {
+            events.message(description)
+            if startingStep >= totalSteps {
+                events.message("dist-train: the checkpoints already hold all \(totalSteps) steps of this run; nothing to "
+                               + "train, only the report (raise --epochs to train further, or --resume none to start again)")
+            }
+        }
+        let position = TrainingRunEvents.Position(totalSteps: totalSteps, stepsPerEpoch: trainer.sampler.stepsPerEpoch,
+                                                  startingStep: startingStep)
+        var outcome = TrainingOutcome.completed
+        while trainer.globalStep < totalSteps {
+            trainer.optimizer.settings.learningRate = state.scheduler.learningRateFloat
+            let report = try trainer.step(stop: events.stopRequest() != nil)
+            state.scheduler.stepCompleted()
+            state.lossSinceValidation += report.loss
+            state.stepsSinceValidation += 1
+            try log.record(report, rank: world.rank)
+            if world.rank == 0 { events.stepCompleted(report, position) }
+            if report.stopRequested && trainer.globalStep < totalSteps {
+                // Validation is skipped: a preempted job has seconds, not minutes, to save its state.
+                try save(validationMetric: nil)
+                if world.rank == 0 {
+                    let cause = events.stopRequest().map { " by \($0)" } ?? " on another rank"
+                    events.message("dist-train: stop requested\(cause); all ranks stopped after step \(report.step); "
+                                   + "exiting with status \(TrainingOutcome.resumableExitStatus) (resumable)")
+                }
+                outcome = .stopped
+                break
+            }
+            let epochEnded = trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps
+            let validateEvery = configuration.schedule.validateEvery
+            let validationDue = epochEnded || (validateEvery > 0 && trainer.globalStep % validateEvery == 0)
+            var metric: Double?
+            if validationDue, let validationSource {
+                metric = try validate(validationSource, epoch: report.epoch + 1, step: report.step,
+                                      learningRate: Double(trainer.optimizer.settings.learningRate))
+            }
+            if epochEnded || metric != nil || checkpoints.isPeriodic(step: trainer.globalStep) {
+                try save(validationMetric: metric)
+            }
+            if let stopper = state.earlyStopping, metric != nil, stopper.shouldStop {
+                if world.rank == 0 {
+                    events.message("dist-train: early stopping: no better validation Challenge metric in \(stopper.patience) "
+                                   + "validations (best \(ValidationRound.format(stopper.bestMetric ?? .nan)))")
+                }
+                break
+            }
+        }
+        if world.rank == 0 {
+            if let parametersOut = configuration.parametersOut { try Self.writeParameters(model.parameters, to: parametersOut) }
+            events.message("dist-train: metrics logs in \(configuration.logDirectory.path)/rank-<r>.jsonl")
+            events.message("dist-train: step \(trainer.globalStep), parameter digest \(ParameterDigest(of: model.parameters))")
+        }
+        if outcome == .completed {
+            try TrainingReport(model: model, dataset: dataset, windowLength: configuration.windowLength,
+                               normalization: configuration.normalization, world: world,
+                               batchSize: max(1, configuration.batchSize / world.size), checkpoints: checkpoints.directory,
+                               history: history, fallbackThresholds: checkpoints.thresholds, output: events.message).write()
+        }
+        return outcome
+    }
+
+    /// The learning-rate scheduler and early stopping as they stand (for tests and reports).
+    public var scheduler: LearningRateScheduler { state.scheduler }
+    public var earlyStopping: EarlyStopping? { state.earlyStopping }
+
+    /// One line about the job, printed by rank 0 before the first step.
+    private var description: String {
+        let splits = DatasetSplit.allCases.map { "\(dataset.indices(in: $0).count) \($0)" }.joined(separator: ", ")
+        return "dist-train: \(model.architecture.name) (\(model.parameters.parameterCount) parameters) on "
+            + "\(dataset.url.lastPathComponent) (\(splits) records), \(world.size) rank(s) x \(configuration.threads) thread(s), "
+            + "global batch \(configuration.batchSize) x \(model.input.leads) x \(configuration.windowLength), "
+            + "\(trainer.sampler.stepsPerEpoch) steps per epoch, \(totalSteps) steps, \(configuration.optimizer.rawValue) with "
+            + "\(configuration.schedule.kind.rawValue) schedule, " + (configuration.synchronizedBatchNormalization ? "sync BN" : "local BN")
+    }
+
+    /// Restores the loop state, history and thresholds of the checkpoint the settings pick, if any.
+    private func resume() throws {
+        guard let metadata = try checkpoints.resume() else { return }
+        let source = "the checkpoint of step \(metadata.globalStep)"
+        if let restored = try TrainingLoopState.decode(metadata.trainingStateJSON, checkpoint: source) {
+            if world.rank == 0 && restored.scheduler.schedule != state.scheduler.schedule {
+                events.message("dist-train: notice: continuing the checkpoint's learning-rate schedule "
+                               + "\(restored.scheduler.schedule), not this command's \(state.scheduler.schedule); use "
+                               + "--resume none to start a new schedule")
+            }
+            state = restored
+        }
+        if world.rank == 0 && metadata.metricHistoryJSON != "[]" {
+            history = try TrainingHistory(jsonData: Data(metadata.metricHistoryJSON.utf8), source: source)
+        }
+    }
+
+    /// Scores the validation split; rank 0 records it and keeps the tuned thresholds; every rank feeds the tuned
+    /// metric to the scheduler and early stopping. Returns the tuned metric.
+    private func validate(_ source: ECGDatasetSamples, epoch: Int, step: Int, learningRate: Double) throws -> Double {
+        let round = try ValidationRound.run(model: model, source: source, group: world,
+                                            batchSize: max(1, configuration.batchSize / world.size))
+        if let scores = round.scores, let tuning = round.tuning {
+            events.message(round.summary(epoch: epoch, step: step, records: source.count))
+            history.append(TrainingHistoryEntry(
+                epoch: epoch, globalStep: step, meanTrainingLoss: state.lossSinceValidation / Double(max(1, state.stepsSinceValidation)),
+                learningRate: learningRate, scores: scores, tunedChallengeMetric: tuning.tunedMetric))
+            checkpoints.thresholds = tuning.thresholds.values
+        }
+        state.lossSinceValidation = 0
+        state.stepsSinceValidation = 0
+        state.scheduler.validationCompleted(metric: round.metric)
+        state.earlyStopping?.record(metric: round.metric)
+        return round.metric
+    }
+
+    /// Hands the loop state and history to the checkpoints and writes one.
+    private func save(validationMetric: Double?) throws {
+        checkpoints.trainingStateJSON = try state.json()
+        if world.rank == 0 { checkpoints.metricHistoryJSON = String(decoding: try history.jsonData(), as: UTF8.self) }
+        try checkpoints.save(validationMetric: validationMetric)
+    }
+
+    /// The command line of this run as JSON, stored in its checkpoints.
+    private static func runConfigurationJSON(commandLine: [String], worldSize: Int) -> String {
+        let object: [String: Any] = ["arguments": commandLine, "world_size": worldSize, "version": DistTrainVersion.current]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The parameters and buffers, entry by entry in state_dict order, as raw float32.
+    private static func writeParameters(_ store: ParameterStore, to url: URL) throws {
+        var data = Data()
+        for entry in store.layout.entries {
+            data.append(contentsOf: UnsafeRawBufferPointer(store.storage(of: entry)))
+        }
+        try data.write(to: url, options: .atomic)
+    }
+}
