@@ -88,6 +88,133 @@ import Testing
         #expect(dropped.output.contains("2 records skipped: 2 flat lead"), "\(dropped.output)")
     }
 
+    /// Must-hold 2: the single-lead, 4-class CinC 2017 style task trains end to end under `mpirun -n 2` from a
+    /// synthesised record directory with balanced class weights; the checkpoint records the task, the weights and
+    /// the selecting metric, and the report shows the confusion matrix and the CinC 2017 score.
+    @Test func singleLabelSingleLeadTaskTrainsUnderTwoRanks() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let synth = try CommandRunner.run(["synth", "--style", "cinc2017", "--out", "records", "--records", "120", "--seed", "4"],
+                                          in: directory)
+        try #require(synth.status == 0, "\(synth.error)")
+        let trained = try CommandRunner.run(["train", "--data", "records", "--cache-dir", "cache", "--rate", "300", "--leads", "II",
+                                             "--class-weights", "balanced", "--widths", "8,16,16,32", "--length", "3000",
+                                             "--batch-size", "16", "--epochs", "2", "--threads", "1", "--progress", "lines",
+                                             "--checkpoint-dir", "checkpoints", "--log-dir", "logs"], ranks: 2, in: directory)
+        try #require(trained.status == 0, "\(trained.error)")
+        #expect(trained.output.contains("selects by CinC 2017 score"), "\(trained.output)")
+        #expect(trained.output.contains("confusion matrix (rows: true class, columns: predicted class)"), "\(trained.output)")
+        #expect(trained.output.contains("CinC 2017 score (mean F1 of N, A, O)"), "\(trained.output)")
+        let report = directory.appendingPathComponent("checkpoints/report")
+        for name in ["test.txt", "test.json", "test-confusion.svg", "learning-curves.svg", "history.json"] {
+            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(name).path), "\(name)")
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("test.json")))
+            as? [String: Any])
+        let confusion = try #require(json["confusion"] as? [Int])
+        let support = try #require(json["support"] as? [Int])
+        #expect(confusion.count == 16 && confusion.reduce(0, +) == support.reduce(0, +) && support.reduce(0, +) > 0)
+
+        let checkpoint = try CheckpointReader(url: directory.appendingPathComponent("checkpoints/best.nc"))
+        let metadata = checkpoint.metadata
+        #expect(metadata.task == ECGTask(labelKind: .singleLabel, classes: ECGTask.cinc2017Classes, leads: ["II"],
+                                         samplingFrequency: 300))
+        #expect(metadata.selectionMetric == "cinc2017")
+        #expect(metadata.configuration.leads == 1 && metadata.configuration.classes == 4)
+        // The weights are scikit-learn's balanced ones of the training split: n / (classes present x count).
+        let cached = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("cache").path)
+            .filter { $0.hasSuffix(".nc") }
+        let dataset = try ECGDataset(contentsOf: directory.appendingPathComponent("cache/\(try #require(cached.first))"))
+        let train = dataset.indices(in: .train).map { dataset.records[$0].labels }
+        let counts = (0..<4).map { c in train.filter { $0[c] == 1 }.count }
+        let present = Double(counts.filter { $0 > 0 }.count)
+        let expected = counts.map { $0 > 0 ? Double(Float(Double(train.count) / (present * Double($0)))) : 1 }
+        #expect(metadata.classWeights == expected, "\(String(describing: metadata.classWeights)) vs \(expected)")
+    }
+
+    /// A small network trained for 3 steps on `data` (a prepared dataset) into `directory/checkpoints-<name>`.
+    static func checkpoint(_ name: String, data: String, in directory: URL) throws -> URL {
+        let trained = try CommandRunner.run(["train", "--data", data, "--widths", "8,16,16,32", "--length", "1000",
+                                             "--batch-size", "8", "--max-steps", "3", "--threads", "1", "--progress", "lines",
+                                             "--checkpoint-dir", "checkpoints-\(name)", "--log-dir", "logs-\(name)"], in: directory)
+        try #require(trained.status == 0, "train \(name) failed: \(trained.error)")
+        return directory.appendingPathComponent("checkpoints-\(name)/step-000003.nc")
+    }
+
+    /// Must-hold 4: networks trained on lead II and on the six limb leads evaluate and predict on 12-lead records
+    /// (a prepared 12-lead dataset and a record directory), picking their leads by name; records without one of
+    /// the network's leads are refused naming the record and the lead.
+    @Test func leadSubsetNetworksEvaluateOnTwelveLeadRecords() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, leads) in [("ii", "II"), ("six", "6")] {
+            let prepared = try CommandRunner.run(["prepare", "--simulated", "60", "--seed", "3", "--leads", leads,
+                                                  "--out", "\(name).nc"], in: directory)
+            try #require(prepared.status == 0, "\(prepared.error)")
+        }
+        let twelve = try CommandRunner.run(["prepare", "--simulated", "12", "--seed", "8", "--out", "twelve.nc"], in: directory)
+        try #require(twelve.status == 0, "\(twelve.error)")
+        let synth = try CommandRunner.run(["synth", "--out", "records12", "--records", "5", "--seed", "8"], in: directory)
+        try #require(synth.status == 0)
+        let synth2017 = try CommandRunner.run(["synth", "--style", "cinc2017", "--out", "lead-ii-only", "--records", "3"], in: directory)
+        try #require(synth2017.status == 0)
+        for (name, leads) in [("ii", ["II"]), ("six", ["I", "II", "III", "aVR", "aVL", "aVF"])] {
+            let checkpoint = try Self.checkpoint(name, data: "\(name).nc", in: directory)
+            #expect(try CheckpointReader(url: checkpoint).metadata.task.leads == leads)
+            let evaluated = try CommandRunner.run(["evaluate", "--checkpoint", checkpoint.path, "--data", "twelve.nc",
+                                                   "--split", "all", "--out", "evaluation-\(name)", "--threads", "1"],
+                                                  ranks: 2, in: directory)
+            #expect(evaluated.status == 0, "\(name): \(evaluated.error)")
+            #expect(evaluated.output.contains("Evaluation of 12 records"), "\(evaluated.output)")
+            let predicted = try CommandRunner.run(["predict", "--checkpoint", checkpoint.path, "--data", "records12",
+                                                   "--cache-dir", "cache", "--out", "outputs-\(name)", "--threads", "1"],
+                                                  in: directory)
+            #expect(predicted.status == 0, "\(name): \(predicted.error)")
+            #expect(predicted.output.contains("wrote 5 output files"), "\(predicted.output)")
+        }
+        // The six-lead network on records that have lead II only: an error naming the record and the lead.
+        let refused = try CommandRunner.run(["predict", "--checkpoint", directory.appendingPathComponent("checkpoints-six/step-000003.nc").path,
+                                             "--data", "lead-ii-only", "--cache-dir", "cache", "--out", "refused"], in: directory)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("record A00001 has no lead I (its leads are II)"), "\(refused.error)")
+    }
+
+    /// Must-hold 5: on real 2021 records with a zeroed lead, predict writes one output per record and score scores
+    /// the directory; a record that cannot be read is an error naming it, or with --skip-unreadable is listed.
+    @Test func everyRealRecordWithAZeroedLeadGetsAnOutputThatScores() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let records = directory.appendingPathComponent("records")
+        let ids = try Self.makeZeroedLeadRecords(in: records)
+        let checkpoint = try Self.checkpoint("twelve", data: TestDatasets.simulated400, in: directory)
+        let predicted = try CommandRunner.run(["predict", "--checkpoint", checkpoint.path, "--data", records.path,
+                                               "--cache-dir", "cache", "--out", "outputs", "--threads", "1"], ranks: 2,
+                                              in: directory)
+        try #require(predicted.status == 0, "\(predicted.error)")
+        #expect(predicted.output.contains("2 records kept with a flat, NaN or missing lead"), "\(predicted.output)")
+        #expect(predicted.output.contains("wrote 6 output files"), "\(predicted.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("outputs").path).sorted()
+        #expect(files == ids.map { $0 + ".csv" })
+        let scored = try CommandRunner.run(["score", "--labels", records.path, "--outputs", "outputs"], in: directory)
+        #expect(scored.status == 0, "\(scored.error)")
+        #expect(scored.output.contains("Challenge metric"), "\(scored.output)")
+
+        // A truncated record: an error naming it, unless skipping is asked for, then it is listed.
+        let mat = try Data(contentsOf: records.appendingPathComponent("E07504.mat"))
+        try mat.prefix(1000).write(to: records.appendingPathComponent("E07504.mat"))
+        let refused = try CommandRunner.run(["predict", "--checkpoint", checkpoint.path, "--data", records.path,
+                                             "--cache-dir", "cache", "--out", "outputs2"], in: directory)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("E07504.hea (truncated signal file") && refused.error.contains("--skip-unreadable"),
+                "\(refused.error)")
+        let skipped = try CommandRunner.run(["predict", "--checkpoint", checkpoint.path, "--data", records.path,
+                                             "--cache-dir", "cache", "--out", "outputs3", "--skip-unreadable"], in: directory)
+        #expect(skipped.status == 0, "\(skipped.error)")
+        #expect(skipped.output.contains("wrote 5 output files"), "\(skipped.output)")
+        #expect(skipped.output.contains("1 record(s) could not be read and have no output file"), "\(skipped.output)")
+        #expect(skipped.output.contains("E07504.hea (truncated signal file)"), "\(skipped.output)")
+    }
+
     @Test func badTaskFlagsAreExplained() throws {
         let leads = try CommandRunner.run(["prepare", "--simulated", "2", "--out", "/tmp/unused.nc", "--leads", "II,V9"])
         #expect(leads.status != 0 && leads.error.contains("--leads: 'V9' in 'II,V9' is not a lead name"), "\(leads.error)")

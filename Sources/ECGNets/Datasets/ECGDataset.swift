@@ -16,6 +16,8 @@ public final class ECGDataset: Sendable {
     public let task: ECGTask
     /// The format version of the file (1: the 12-lead 2020 task without lead masks).
     public let formatVersion: Int64
+    /// The records preparation left out, with the reason and message of each.
+    public let skippedRecords: [ECGRecordSkip]
     /// The options the file was prepared with (`ECGDatasetPreparationOptions.canonicalDescription`).
     public let preparationOptions: String
     private let file: NetCDFFile
@@ -79,6 +81,12 @@ public final class ECGDataset: Sendable {
         let masks: [UInt8] = formatVersion == 1 ? [UInt8](repeating: 1, count: ids.count * leadNames.count)
             : try schema.values(V.leadMask, [D.record, D.lead])
         let sampleCount = try schema.length(of: D.sample)
+        let skippedFiles = try schema.strings(V.skippedFile, [D.skipped])
+        let skippedReasons = try schema.strings(V.skippedReason, [D.skipped])
+        let skippedMessages = try schema.strings(V.skippedMessage, [D.skipped])
+        skippedRecords = zip(skippedFiles, zip(skippedReasons, skippedMessages)).map { file, rest in
+            ECGRecordSkip(file: file, reason: ECGRecordSkipReason(rawValue: rest.0) ?? .damagedSignalFile, message: rest.1)
+        }
 
         var records: [ECGDatasetRecord] = []
         records.reserveCapacity(ids.count)
@@ -104,9 +112,9 @@ public final class ECGDataset: Sendable {
                 throw .schemaMismatch(url, object: "variable '\(V.label)'", reason: "record \(index) has labels "
                     + "other than 0 and 1")
             }
-            if labelKind == .singleLabel && row.reduce(0, { $0 + Int($1) }) != 1 {
+            if labelKind == .singleLabel && row.reduce(0, { $0 + Int($1) }) > 1 {
                 throw .schemaMismatch(url, object: "variable '\(V.label)'", reason: "record \(index) (\(ids[index])) of a "
-                    + "single-label dataset does not have exactly one class")
+                    + "single-label dataset has more than one class")
             }
             let mask = Array(masks[index * leadNames.count ..< (index + 1) * leadNames.count])
             guard mask.allSatisfy({ $0 <= 1 }) else {

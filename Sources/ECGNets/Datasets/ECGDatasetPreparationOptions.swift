@@ -11,6 +11,12 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
     /// Skip records with a flat, NaN or missing lead among `leads`, instead of keeping them with that lead zeroed
     /// and masked (the default: every record counts).
     public var dropsFlatLeads: Bool
+    /// Skip a record that lacks one of `leads` (reason `missing_lead`) instead of masking the lead: evaluation and
+    /// prediction ask this, since a network cannot be applied to leads a record does not have.
+    public var skipsRecordsMissingLeads = false
+    /// Keep a record the reference file does not label, with no class (an all-zero label row), instead of skipping
+    /// it: prediction needs no labels.
+    public var labelsMayBeMissing = false
     /// Applied after resampling; nil (the default) for none.
     public var bandPass: ECGBandPass?
     public var splitFractions: DatasetSplitFractions
@@ -77,5 +83,6 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
             + "split=\(splitFractions);seed=\(splitSeed);unlabelled=\(keepsUnlabelledRecords ? "keep" : "drop");"
             + "deflate=\(deflateLevel.map(String.init) ?? "none");classes=\(labels.canonicalDescription);"
             + "leads=\(leads.joined(separator: ","));flat=\(dropsFlatLeads ? "drop" : "keep")"
+            + (skipsRecordsMissingLeads ? ";missing=skip" : "") + (labelsMayBeMissing ? ";unlabelled-reference=keep" : "")
     }
 }

@@ -62,6 +62,10 @@ struct ECGRecordPreparation: Sendable {
         var problems: [String] = []
         for (index, position) in positions.enumerated() {
             guard let position else {
+                if options.skipsRecordsMissingLeads {
+                    return skip(.missingLead, "\(file): record \(record.id) has no lead \(task.leads[index]) (its leads are "
+                        + "\(record.leadNames.joined(separator: ", "))); the network reads \(task.leads.joined(separator: ", ")).")
+                }
                 mask[index] = 0
                 problems.append("\(file): the record has no lead \(task.leads[index])")
                 continue
@@ -114,6 +118,9 @@ struct ECGRecordPreparation: Sendable {
             let codes = Set(record.diagnosisCodes.map { $0.trimmingCharacters(in: .whitespaces) })
             return .success(classes.map { codes.contains($0.code) ? 1 : 0 })
         case let .reference(references, classes, path):
+            if references[record.id] == nil && options.labelsMayBeMissing {
+                return .success([UInt8](repeating: 0, count: classes.count))
+            }
             guard let label = references[record.id] else {
                 return .failure(ECGRecordSkip(file: file, reason: .noReferenceLabel,
                                               message: "\(file): record \(record.id) has no line in \(path); add "

@@ -18,6 +18,8 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
     case flatLead = "flat_lead"
     /// The leads are not the 12 standard leads (I, II, III, aVR, aVL, aVF, V1-V6).
     case nonstandardLeads = "nonstandard_leads"
+    /// The record lacks a lead the network reads (evaluation and prediction only; training masks it).
+    case missingLead = "missing_lead"
     /// The header cannot be read or parsed (other than its Dx comment).
     case malformedHeader = "malformed_header"
     /// The signal file is damaged in another way (trailing bytes, unreadable, inconsistent signal lines, samples

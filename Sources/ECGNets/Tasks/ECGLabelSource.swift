@@ -33,6 +33,12 @@ public enum ECGLabelSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The record-to-label map of a reference source (empty for the others).
+    public var referenceLabels: [String: String] {
+        if case let .reference(labels, _, _) = self { return labels }
+        return [:]
+    }
+
     public var labelKind: ECGTask.LabelKind {
         if case .reference = self { return .singleLabel }
         return .multiLabel
