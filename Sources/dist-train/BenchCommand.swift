@@ -10,9 +10,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training and inference throughput on random input.",
         discussion: """
-            Times forward + BCE-with-logits + backward + Adam steps after a warm-up step, then eval-mode \
-            forward passes, on random [batch, 12, length] input with 27 outputs. Compare with \
-            shared/bench/torch_resnet1d_bench.py run with the same --threads and batch size.
+            Times the trainer's own steps (loading, forward, BCE-with-logits, backward with the bucketed \
+            all-reduce, Adam) after a warm-up step, then eval-mode forward passes, on random \
+            [batch, 12, length] input with 27 outputs. Compare with \
+            bench/torch_resnet1d_bench.py (in the repository) run with the same --threads and batch size.
 
             Under mpirun every rank runs --batch-size samples per step and the gradients are all-reduced as in \
             training; rank 0 reports the job's samples/s and the share of step time spent waiting on the \
@@ -55,29 +56,27 @@ struct BenchCommand: ParsableCommand {
         let threads = threading.apply(ranksOnNode: world.localSize)
         let configuration = try network.configuration()
         let model = configuration.makeModel(seed: 0)
-        var random = RandomStream(seed: 0, 0xBE_4C)
-        let input = Tensor(shape: [batchSize, configuration.leads, length],
-                           values: (0..<(batchSize * configuration.leads * length)).map { _ in Float(random.nextNormal()) })
-        let targets = Tensor(shape: [batchSize, configuration.classes],
-                             values: (0..<(batchSize * configuration.classes)).map { _ in random.nextUniform() < 0.1 ? 1 : 0 })
-        let optimizer = Adam(parameterCount: model.parameters.parameterCount,
-                             settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5))
-        let reducer = GradientAllReduce(group: world, store: model.parameters, bucketSize: 4_194_304)
+        // The trainer's own step on random samples: loading, forward, loss, backward with the bucketed all-reduce,
+        // the optimizer and the step's loss all-reduce, exactly as in training.
+        let globalBatch = batchSize * world.size
+        let source = RandomSampleSource(count: globalBatch * (steps + 1), leads: model.input.leads, classes: model.classes,
+                                        length: length, poolSize: batchSize, seed: UInt64(world.rank))
+        let trainer = DataParallelTrainer(
+            model: model,
+            optimizer: Adam(parameterCount: model.parameters.parameterCount,
+                            settings: OptimizerSettings(learningRate: 1e-3, weightDecay: 1e-5)),
+            source: source,
+            sampler: try EpochSampler(recordCount: source.count, worldSize: world.size, globalBatchSize: globalBatch, seed: 0),
+            group: world, bucketSize: 4_194_304, seed: 0)
         var waitSeconds = 0.0
-        func trainingStep() throws {
-            let logits = model.forward(input, training: true, dropoutKey: UInt64(optimizer.stepCount))
-            let (_, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets)
-            model.parameters.zeroGradients()
-            reducer.begin()
-            model.backward(gradient) { reducer.gradientsReady(from: $0) }
-            try reducer.finish()
-            waitSeconds += reducer.waitSeconds
-            optimizer.step(model.parameters)
-        }
-        try trainingStep()
+        _ = try trainer.step()
         try world.barrier()
-        waitSeconds = 0
-        let trainSeconds = try time { for _ in 0..<steps { try trainingStep() } }
+        let trainSeconds = try time { for _ in 0..<steps { waitSeconds += try trainer.step().allReduceWaitSeconds } }
+        let input = Tensor(zeros: [batchSize, model.input.leads, length])
+        let targets = Tensor(zeros: [batchSize, model.classes])
+        for n in 0..<batchSize {
+            try source.fill(n, epoch: 0, signal: input.base + n * model.input.leads * length, target: targets.base + n * model.classes)
+        }
         _ = model.forward(input, training: false)
         try world.barrier()
         let inferSeconds = time { for _ in 0..<steps { _ = model.forward(input, training: false) } }
@@ -88,7 +87,7 @@ struct BenchCommand: ParsableCommand {
         let samples = Double(batchSize * steps * world.size)
         let macs = Double(model.multiplyAccumulates(length: length))
         let result = BenchResult(
-            model: network.model.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
+            model: configuration.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
             steps: steps, ranks: world.size, threads: threads,
             trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
             trainGFLOPS: samples * 6 * macs / slowest[0] / 1e9, inferGFLOPS: samples * 2 * macs / slowest[1] / 1e9,

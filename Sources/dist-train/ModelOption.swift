@@ -1,5 +1,6 @@
 import ArgumentParser
 import ECGNets
+import Foundation
 
 /// `--model` values: the named depths of `ResNet1DConfiguration.Depth`.
 struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
@@ -35,6 +36,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Dropout probability inside the residual blocks.")
     var dropout: Float = 0.2
 
+    @Option(help: ArgumentHelp("The network as data instead of the options above: a JSON file, or the JSON itself, as "
+                                   + "`inspect` prints it ({\"architecture\": \"resnet1d\", \"configuration\": {...}}).",
+                               valueName: "json|file"))
+    var modelConfiguration: String?
+
     func validate() throws {
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1).") }
         _ = try configuration()
@@ -43,6 +49,7 @@ struct ModelOptions: ParsableArguments {
     /// The architecture these options describe, for the Challenge task's 12 leads and 27 classes (training sizes it
     /// to its task).
     func configuration() throws -> ModelConfiguration {
+        if let modelConfiguration { return try Self.decode(modelConfiguration) }
         let depth = try parsedDepth()
         return .resnet1D(ResNet1DConfiguration(depth: depth, widths: try parsedWidths(stages: depth.blocksPerStage.count),
                                                dropout: dropout))
@@ -64,5 +71,17 @@ struct ModelOptions: ParsableArguments {
                                   + "\([64, 128, 256, 512].prefix(stages).map(String.init).joined(separator: ",")) (got '\(widths)').")
         }
         return values.compactMap { $0 }
+    }
+
+    /// `--model-configuration`: the file's contents, or the text itself when no such file exists.
+    private static func decode(_ argument: String) throws -> ModelConfiguration {
+        let json = FileManager.default.fileExists(atPath: argument)
+            ? try String(contentsOfFile: argument, encoding: .utf8) : argument
+        do {
+            return try JSONDecoder().decode(ModelConfiguration.self, from: Data(json.utf8))
+        } catch {
+            throw ValidationError("--model-configuration \(argument) is not a model configuration (\(error)). Give JSON as "
+                                  + "`dist-train inspect CKPT` prints it, e.g. {\"architecture\": \"resnet1d\", \"configuration\": {...}}.")
+        }
     }
 }

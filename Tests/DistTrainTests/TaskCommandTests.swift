@@ -132,6 +132,39 @@ import Testing
         #expect(metadata.classWeights == expected, "\(String(describing: metadata.classWeights)) vs \(expected)")
     }
 
+    /// Weighted softmax cross-entropy divides by the whole global batch's weight on every rank, so 2 ranks follow
+    /// one process (sync BN, SGD, no dropout, as DataParallelTests): losses and parameters within 1e-5.
+    @Test func weightedCrossEntropyAgreesAcrossRanks() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let synth = try CommandRunner.run(["synth", "--style", "cinc2017", "--out", "records", "--records", "100", "--seed", "6"],
+                                          in: directory)
+        try #require(synth.status == 0)
+        let prepared = try CommandRunner.run(["prepare", "--data", "records", "--out", "c17.nc", "--rate", "300", "--leads", "II"],
+                                             in: directory)
+        try #require(prepared.status == 0, "\(prepared.error)")
+        var runs: [(losses: [Double], parameters: [Float])] = []
+        for (name, ranks) in [("one", nil), ("two", 2)] as [(String, Int?)] {
+            let result = try CommandRunner.run(["train", "--data", "c17.nc", "--class-weights", "balanced", "--widths", "8,16,16,32",
+                                                "--length", "1000", "--batch-size", "16", "--max-steps", "10", "--sync-bn",
+                                                "--dropout", "0", "--optimizer", "sgd", "--lr", "0.01", "--threads", "1",
+                                                "--progress", "lines", "--log-dir", name, "--parameters-out", "\(name).bin",
+                                                "--checkpoint-dir", "\(name)-checkpoints"], ranks: ranks, in: directory)
+            try #require(result.status == 0, "\(name): \(result.error)")
+            let log = try String(contentsOf: directory.appendingPathComponent("\(name)/rank-0.jsonl"), encoding: .utf8)
+            let losses = log.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["loss"] as? Double
+            }
+            let data = try Data(contentsOf: directory.appendingPathComponent("\(name).bin"))
+            runs.append((losses, data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }))
+        }
+        #expect(runs[0].losses.count == 10 && runs[1].losses.count == 10)
+        for (a, b) in zip(runs[0].losses, runs[1].losses) { #expect(abs(a - b) <= 1e-5 * abs(a), "\(runs[0].losses) vs \(runs[1].losses)") }
+        let floor = 1e-5 * (runs[0].parameters.map(abs).max() ?? 0)
+        let outside = zip(runs[0].parameters, runs[1].parameters).filter { abs($0 - $1) > max(1e-5 * abs($0), floor) }
+        #expect(!runs[0].parameters.isEmpty && outside.isEmpty, "\(outside.count) parameters differ, e.g. \(outside.prefix(3))")
+    }
+
     /// A small network trained for 3 steps on `data` (a prepared dataset) into `directory/checkpoints-<name>`.
     static func checkpoint(_ name: String, data: String, in directory: URL) throws -> URL {
         let trained = try CommandRunner.run(["train", "--data", data, "--widths", "8,16,16,32", "--length", "1000",

@@ -42,7 +42,7 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
                 + "dist-train version that wrote it, or start a new run with --resume none."
         case let .modelMismatch(path, checkpoint, run):
             return "checkpoint \(path) has \(checkpoint), this run asks for \(run). Pass the checkpoint's --model, "
-                + "--widths and --dropout, or start a new run with --resume none (or another --checkpoint-dir)."
+                + "--widths and --dropout (or its configuration with --model-configuration, as inspect prints it), or start a new run with --resume none (or another --checkpoint-dir)."
         case let .classListMismatch(path, detail):
             return "checkpoint \(path) predicts another class list: \(detail). Train with the checkpoint's classes, or "
                 + "start a new run with --resume none."

@@ -32,8 +32,9 @@ public struct DatasetLocation: Sendable, Equatable {
         let path = try group.decidedByRankZero(what: "could not prepare the dataset", waitingWithoutSpinning: true) {
             () throws -> String in
             // The node's other ranks only sleep while rank 0 prepares, so it may use their cores too.
+            guard group.localSize > 1 else { return try locateOrPrepare(options: options, output: output).path }
             let threads = Parallel.threadCount
-            Parallel.configure(threads: threads * max(1, group.localSize))
+            Parallel.configure(threads: threads * group.localSize)
             defer { Parallel.configure(threads: threads) }
             return try locateOrPrepare(options: options, output: output).path
         }

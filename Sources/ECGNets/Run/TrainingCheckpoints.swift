@@ -148,12 +148,12 @@ final class TrainingCheckpoints {
         options.every > 0 && step % options.every == 0
     }
 
-    /// Writes a checkpoint of the current state (rank 0), unless one of this step was already written, and returns
-    /// on every rank only once it is on disk. A failure to write is thrown on every rank.
+    /// Writes a checkpoint of the current state (rank 0), unless one of this step was already written and `replacing`
+    /// is false, and returns on every rank only once it is on disk. A failure to write is thrown on every rank.
     @discardableResult
-    func save(validationMetric: Double?) throws -> URL? {
+    func save(validationMetric: Double?, replacing: Bool = false) throws -> URL? {
         let step = trainer.globalStep
-        guard lastSavedStep != step else { return nil }
+        guard replacing || lastSavedStep != step else { return nil }
         // Every rank waits here until rank 0's file is on disk (or has failed): none runs ahead or exits before it.
         let written = try world.decidedByRankZero(what: "could not write the checkpoint of step \(step)") { () throws -> String in
             let metadata = CheckpointMetadata(

@@ -10,6 +10,17 @@ struct TrainingLoopState: Codable, Equatable {
     /// Sum and count of the global-batch losses since the last validation, for the history's mean training loss.
     var lossSinceValidation: Double = 0
     var stepsSinceValidation: Int = 0
+    /// A validation that was due after the step a stop request ended the run on (a stopped run saves at once
+    /// instead); the resumed run makes it first, so its history, thresholds and schedules are an uninterrupted
+    /// run's. Absent from the JSON when there is none.
+    var pendingValidation: PendingValidation?
+
+    /// Which validation is owed: after `step` (in epoch `epoch`, 1-based), whose steps used `learningRate`.
+    struct PendingValidation: Codable, Equatable {
+        var epoch: Int
+        var step: Int
+        var learningRate: Double
+    }
 
     /// The JSON stored in checkpoints.
     func json() throws -> String {

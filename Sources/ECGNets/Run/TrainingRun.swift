@@ -155,7 +155,17 @@ public final class TrainingRun {
         let position = TrainingRunEvents.Position(totalSteps: totalSteps, stepsPerEpoch: trainer.sampler.stepsPerEpoch,
                                                   startingStep: startingStep)
         var outcome = TrainingOutcome.completed
-        while trainer.globalStep < totalSteps {
+        var stoppedEarly = false
+        if let pending = state.pendingValidation, let validationSource {
+            if world.rank == 0 {
+                events.message("dist-train: validating after step \(pending.step) first: the stop request came before its validation")
+            }
+            state.pendingValidation = nil
+            let metric = try validate(validationSource, epoch: pending.epoch, step: pending.step, learningRate: pending.learningRate)
+            try save(validationMetric: metric, replacing: true)
+            stoppedEarly = stopsEarly()
+        }
+        while !stoppedEarly && trainer.globalStep < totalSteps {
             trainer.optimizer.settings.learningRate = state.scheduler.learningRateFloat
             let report = try trainer.step(stop: events.stopRequest() != nil)
             state.scheduler.stepCompleted()
@@ -163,8 +173,16 @@ public final class TrainingRun {
             state.stepsSinceValidation += 1
             try log.record(report, rank: world.rank)
             if world.rank == 0 { events.stepCompleted(report, position) }
+            let epochEnded = trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps
+            let validateEvery = configuration.schedule.validateEvery
+            let validationDue = validationSource != nil
+                && (epochEnded || (validateEvery > 0 && trainer.globalStep % validateEvery == 0))
             if report.stopRequested && trainer.globalStep < totalSteps {
-                // Validation is skipped: a preempted job has seconds, not minutes, to save its state.
+                // Validation is put off to the resumed run: a preempted job has seconds, not minutes, to save its state.
+                if validationDue {
+                    state.pendingValidation = .init(epoch: report.epoch + 1, step: report.step,
+                                                    learningRate: Double(trainer.optimizer.settings.learningRate))
+                }
                 try save(validationMetric: nil)
                 if world.rank == 0 {
                     let cause = events.stopRequest().map { " by \($0)" } ?? " on another rank"
@@ -174,9 +192,6 @@ public final class TrainingRun {
                 outcome = .stopped
                 break
             }
-            let epochEnded = trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps
-            let validateEvery = configuration.schedule.validateEvery
-            let validationDue = epochEnded || (validateEvery > 0 && trainer.globalStep % validateEvery == 0)
             var metric: Double?
             if validationDue, let validationSource {
                 metric = try validate(validationSource, epoch: report.epoch + 1, step: report.step,
@@ -185,13 +200,7 @@ public final class TrainingRun {
             if epochEnded || metric != nil || checkpoints.isPeriodic(step: trainer.globalStep) {
                 try save(validationMetric: metric)
             }
-            if let stopper = state.earlyStopping, metric != nil, stopper.shouldStop {
-                if world.rank == 0 {
-                    events.message("dist-train: early stopping: no better validation \(selection) in \(stopper.patience) "
-                                   + "validations (best \(ValidationRound.format(stopper.bestMetric ?? .nan)))")
-                }
-                break
-            }
+            if metric != nil && stopsEarly() { break }
         }
         if world.rank == 0 {
             if let parametersOut = configuration.parametersOut { try Self.writeParameters(model.parameters, to: parametersOut) }
@@ -205,6 +214,16 @@ public final class TrainingRun {
                                history: history, fallbackThresholds: checkpoints.thresholds, output: events.message).write()
         }
         return outcome
+    }
+
+    /// Whether early stopping ends the run after the validation just made (rank 0 says so).
+    private func stopsEarly() -> Bool {
+        guard let stopper = state.earlyStopping, stopper.shouldStop else { return false }
+        if world.rank == 0 {
+            events.message("dist-train: early stopping: no better validation \(selection) in \(stopper.patience) "
+                           + "validations (best \(ValidationRound.format(stopper.bestMetric ?? .nan)))")
+        }
+        return true
     }
 
     /// The learning-rate scheduler and early stopping as they stand (for tests and reports).
@@ -265,11 +284,12 @@ public final class TrainingRun {
         return round.metric
     }
 
-    /// Hands the loop state and history to the checkpoints and writes one.
-    private func save(validationMetric: Double?) throws {
+    /// Hands the loop state and history to the checkpoints and writes one (`replacing` the step's file if one was
+    /// written already).
+    private func save(validationMetric: Double?, replacing: Bool = false) throws {
         checkpoints.trainingStateJSON = try state.json()
         if world.rank == 0 { checkpoints.metricHistoryJSON = String(decoding: try history.jsonData(), as: UTF8.self) }
-        try checkpoints.save(validationMetric: validationMetric)
+        try checkpoints.save(validationMetric: validationMetric, replacing: replacing)
     }
 
     /// The command line of this run as JSON, stored in its checkpoints.

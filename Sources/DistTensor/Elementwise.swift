@@ -1,0 +1,126 @@
+import Foundation
+
+/// The small elementwise primitives new layers are built from (residual sums, gates, activations, layout changes),
+/// each with its derivative beside it. They follow the layer contract (see `LayerContract.md`): a primitive that
+/// works in place says so in its name (`into`, `inPlace`), the others return new storage owned by the caller, and
+/// a backward writes (`=`) the input gradients it returns. Every loop is split over `Parallel`'s threads.
+///
+/// Elementwise operations do not care about the activation layout; the transposes convert between the two layouts
+/// DistTensor uses, `[N, C, W]` (channels first) and `[N, W, C]` (channels last).
+public enum Elementwise {
+    /// Below this many elements a loop stays on the calling thread.
+    private static let grain = 65_536
+
+    // MARK: Sum
+
+    /// `target ← target + source` (the residual sum; also how two gradient paths meet). Its derivative passes `dy`
+    /// to both operands unchanged.
+    public static func add(_ source: Tensor, into target: Tensor) {
+        precondition(source.shape == target.shape, "add: shapes \(source.shape) and \(target.shape)")
+        let shared = UncheckedSendable((source.base, target.base))
+        Parallel.forEachChunk(target.count, grain: grain) { range in
+            let (source, target) = shared.value
+            for i in range { target[i] += source[i] }
+        }
+    }
+
+    /// `target ← max(target + source, 0)`: a residual sum and its ReLU in one pass.
+    public static func addAndRectify(_ source: Tensor, into target: Tensor) {
+        precondition(source.shape == target.shape, "addAndRectify: shapes \(source.shape) and \(target.shape)")
+        let shared = UncheckedSendable((source.base, target.base))
+        Parallel.forEachChunk(target.count, grain: grain) { range in
+            let (source, target) = shared.value
+            for i in range { target[i] = Swift.max(target[i] + source[i], 0) }
+        }
+    }
+
+    /// The derivative of `addAndRectify` for both operands: `dy ← dy · [y > 0]`, where `y` is its output.
+    public static func addAndRectifyBackward(inPlace dy: Tensor, output y: Tensor) {
+        ReLU.backward(inPlace: dy, output: y)
+    }
+
+    // MARK: Product
+
+    /// `a ⊙ b` in new storage (gates).
+    public static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "multiply: shapes \(a.shape) and \(b.shape)")
+        let y = Tensor(zeros: a.shape)
+        let shared = UncheckedSendable((a.base, b.base, y.base))
+        Parallel.forEachChunk(y.count, grain: grain) { range in
+            let (a, b, y) = shared.value
+            for i in range { y[i] = a[i] * b[i] }
+        }
+        return y
+    }
+
+    /// The derivative of `multiply`: `(dy ⊙ b, dy ⊙ a)` in new storage.
+    public static func multiplyBackward(_ dy: Tensor, _ a: Tensor, _ b: Tensor) -> (da: Tensor, db: Tensor) {
+        (multiply(dy, b), multiply(dy, a))
+    }
+
+    // MARK: Activations
+
+    /// `σ(x) = 1 / (1 + e^(−x))` in new storage.
+    public static func sigmoid(_ x: Tensor) -> Tensor {
+        map(x) { 1 / (1 + Foundation.exp(-$0)) }
+    }
+
+    /// The derivative of `sigmoid` from its output `y`: `dy ⊙ y ⊙ (1 − y)`, in new storage.
+    public static func sigmoidBackward(_ dy: Tensor, output y: Tensor) -> Tensor {
+        zip(dy, y) { dy, y in dy * y * (1 - y) }
+    }
+
+    /// `tanh(x)` in new storage.
+    public static func tanh(_ x: Tensor) -> Tensor {
+        map(x) { Foundation.tanh($0) }
+    }
+
+    /// The derivative of `tanh` from its output `y`: `dy ⊙ (1 − y²)`, in new storage.
+    public static func tanhBackward(_ dy: Tensor, output y: Tensor) -> Tensor {
+        zip(dy, y) { dy, y in dy * (1 - y * y) }
+    }
+
+    // MARK: Layouts
+
+    /// `[N, A, B]` to `[N, B, A]` in new storage: channels first (`[N, C, W]`) to channels last (`[N, W, C]`) and
+    /// back. It is its own derivative: the gradient of a transpose is the transpose of the gradient.
+    public static func transposeLastTwo(_ x: Tensor) -> Tensor {
+        precondition(x.shape.count == 3, "transposeLastTwo needs [N, A, B], got \(x.shape)")
+        let (n, a, b) = (x.shape[0], x.shape[1], x.shape[2])
+        let y = Tensor(zeros: [n, b, a])
+        let shared = UncheckedSendable((x.base, y.base))
+        Parallel.forEachChunk(n * a, grain: Swift.max(1, grain / Swift.max(b, 1))) { rows in
+            let (x, y) = shared.value
+            for row in rows {
+                let (sample, i) = row.quotientAndRemainder(dividingBy: a)
+                let source = x + row * b
+                let target = y + sample * a * b + i
+                for j in 0..<b { target[j * a] = source[j] }
+            }
+        }
+        return y
+    }
+
+    // MARK: Helpers
+
+    private static func map(_ x: Tensor, _ f: @escaping @Sendable (Float) -> Float) -> Tensor {
+        let y = Tensor(zeros: x.shape)
+        let shared = UncheckedSendable((x.base, y.base))
+        Parallel.forEachChunk(y.count, grain: grain) { range in
+            let (x, y) = shared.value
+            for i in range { y[i] = f(x[i]) }
+        }
+        return y
+    }
+
+    private static func zip(_ a: Tensor, _ b: Tensor, _ f: @escaping @Sendable (Float, Float) -> Float) -> Tensor {
+        precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape)")
+        let y = Tensor(zeros: a.shape)
+        let shared = UncheckedSendable((a.base, b.base, y.base))
+        Parallel.forEachChunk(y.count, grain: grain) { range in
+            let (a, b, y) = shared.value
+            for i in range { y[i] = f(a[i], b[i]) }
+        }
+        return y
+    }
+}
