@@ -110,7 +110,7 @@ import Testing
         let stop = try #require(expectedStop, "every validation improved: \(metrics)")
         #expect(metrics.count == stop && result.run.trainer.globalStep == stop && stop < result.run.totalSteps)
         #expect(result.outcome == .completed)
-        #expect(result.messages.contains { $0.hasPrefix("dist-train: early stopping: no better validation Challenge metric in 1") })
+        #expect(result.messages.contains { $0.hasPrefix("dist-train: early stopping: no better validation tuned Challenge metric in 1") })
     }
 
     /// The plateau schedule: each validation's tuned metric goes to the scheduler, and the rate the next steps use
