@@ -12,13 +12,21 @@ struct DatasetCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "Sampling rate a record directory given as --data is prepared at, in Hz (as train's --rate).")
+    var rate: Double = 500
+
     @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         let world = try Communicator.world()
         do {
             threading.apply(ranksOnNode: world.localSize)
-            let dataset = try dataOptions.resolve(over: world)
+            let options = ECGDatasetPreparationOptions(
+                samplingFrequency: rate, labels: try task.labelSource(dataDirectory: dataOptions.data.map { URL(fileURLWithPath: $0) }),
+                leads: try task.leadNames(), dropsFlatLeads: task.dropFlatLeads)
+            let dataset = try dataOptions.resolve(over: world, options: options)
             print("dataset: rank \(world.rank) of \(world.size) opened \(dataset.url.path) (\(dataset.records.count) records)")
             if world.rank == 0 { describe(dataset) }
             try world.finalize()
