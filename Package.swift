@@ -31,7 +31,7 @@ let package = Package(
             "DistTensor", "ECGNets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"]),
+        .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"], exclude: ["Fixtures"]),
         // Runs the built `dist-train` binary, under mpirun where the test says so.
         .testTarget(name: "DistTrainTests", dependencies: ["dist-train", "ECGNets"]),

@@ -12,13 +12,21 @@ struct DatasetCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "Sampling rate a record directory given as --data is prepared at, in Hz (as train's --rate).")
+    var rate: Double = 500
+
     @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         let world = try Communicator.world()
         do {
             threading.apply(ranksOnNode: world.localSize)
-            let dataset = try dataOptions.resolve(over: world)
+            let options = ECGDatasetPreparationOptions(
+                samplingFrequency: rate, labels: try task.labelSource(dataDirectory: dataOptions.data.map { URL(fileURLWithPath: $0) }),
+                leads: try task.leadNames(), dropsFlatLeads: task.dropFlatLeads)
+            let dataset = try dataOptions.resolve(over: world, options: options)
             print("dataset: rank \(world.rank) of \(world.size) opened \(dataset.url.path) (\(dataset.records.count) records)")
             if world.rank == 0 { describe(dataset) }
             try world.finalize()
@@ -34,20 +42,18 @@ struct DatasetCommand: ParsableCommand {
     private func describe(_ dataset: ECGDataset) {
         let splits = DatasetSplit.allCases.map { "\($0) \(dataset.indices(in: $0).count)" }.joined(separator: ", ")
         let lengths = dataset.records.map(\.length)
-        print("dataset: \(dataset.records.count) records at \(dataset.samplingFrequency) Hz, \(dataset.leadCount) leads; "
-              + "\(splits)")
+        print("dataset: \(dataset.records.count) records; task \(dataset.task.summary); \(splits)")
         print("dataset: lengths \(lengths.min() ?? 0)...\(lengths.max() ?? 0) samples; prepared with "
               + dataset.preparationOptions)
         let sources = Dictionary(grouping: dataset.records, by: \.source).mapValues(\.count).sorted { $0.key < $1.key }
         print("dataset: sources " + sources.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        let catalog = ChallengeClasses.challenge2020
+        let masked = dataset.records.filter { !$0.hasAllLeads }.count
+        print("dataset: \(masked) records with a flat or missing lead stored as zeros (masked)")
         let positives = dataset.classCodes.indices.map { column in
             dataset.records.reduce(0) { $0 + Int($1.labels[column]) }
         }
         let unlabelled = dataset.records.filter { !$0.labels.contains(1) }.count
-        print("dataset: positives per class (\(unlabelled) records without a scored label): "
-              + zip(dataset.classCodes, positives).filter { $0.1 > 0 }.map { code, count in
-                  "\(catalog.index(of: code).map { catalog.classes[$0].abbreviation } ?? code) \(count)"
-              }.joined(separator: ", "))
+        print("dataset: records per class (\(unlabelled) records without a label): "
+              + zip(dataset.task.classes, positives).filter { $0.1 > 0 }.map { "\($0.name) \($1)" }.joined(separator: ", "))
     }
 }

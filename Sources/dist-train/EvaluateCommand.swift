@@ -17,9 +17,15 @@ struct EvaluateCommand: ParsableCommand {
             those of `dist-train score` on `dist-train predict`'s output files for the same records. The \
             ranks score contiguous shares; rank 0 gathers them, prints the macro numbers and the per-class \
             table, and writes evaluation.txt, evaluation.json, evaluation.csv and evaluation-classes.svg \
-            into --out (default: evaluation-<split>/ beside the checkpoint). A dataset whose classes, \
-            sampling rate or leads differ from the checkpoint's is refused; a record directory given as \
-            --data is prepared at the checkpoint's rate.
+            into --out (default: evaluation-<split>/ beside the checkpoint). A single-label checkpoint (e.g. \
+            CinC 2017's N, A, O, ~) is scored by its largest output instead: accuracy, per-class precision, \
+            recall and F1, macro and weighted F1, the CinC 2017 score and the confusion matrix (evaluation.txt, \
+            evaluation.json, evaluation-confusion.svg), labels from the directory's REFERENCE.csv. The network's \
+            leads are picked by name (a lead-II network reads lead II of 12-lead records); a record directory \
+            given as --data is prepared at the checkpoint's rate with its leads. A record without one of the \
+            network's leads is an error naming it; a record that cannot be read is an error unless \
+            --skip-unreadable, when the run lists the records left without a result. A dataset whose classes or \
+            sampling rate differ from the checkpoint's, or that lacks its leads, is refused.
             """)
 
     @Option(help: "A checkpoint written by dist-train train (step-<step>.nc or best.nc).")
@@ -38,6 +44,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Records per forward pass on each rank.")
     var batchSize = EvaluateCommand.defaultBatchSize
+
+    @Flag(help: "Go on without records that cannot be read at all, and list them (by default they are an error).")
+    var skipUnreadable = false
 
     @OptionGroup var threading: ThreadOptions
 
@@ -60,7 +69,9 @@ struct EvaluateCommand: ParsableCommand {
 
     private func evaluate(_ world: Communicator) throws {
         let threads = threading.apply(ranksOnNode: world.localSize)
-        let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
+        let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
+                                                skipUnreadable: skipUnreadable)
+        let task = inference.checkpoint.metadata.task
         if world.rank == 0 {
             print("evaluate: " + inference.describe(split: split, worldSize: world.size, threads: threads))
         }
@@ -69,11 +80,19 @@ struct EvaluateCommand: ParsableCommand {
                                          worldSize: world.size)
         let gathered = try DistributedEvaluation.gather(
             model: inference.model, source: inference.samples, indices: Array(inference.recordIndices.indices),
-            group: world, batchSize: batchSize,
+            group: world, batchSize: batchSize, softmax: task.labelKind == .singleLabel,
             progress: { done, shareCount in if world.rank == 0 { progress.show(done: done, shareCount: shareCount) } })
         guard let (probabilities, targets) = gathered else { return }
         let seconds = Date().timeIntervalSince(started)
-        let classes = ChallengeClasses.challenge2020
+        if !inference.unreadable.isEmpty {
+            print("evaluate: \(inference.unreadable.count) record(s) could not be read and have no result: "
+                  + inference.unreadable.map(\.file).joined(separator: ", "))
+        }
+        if task.labelKind == .singleLabel {
+            return try writeSingleLabel(task: task, probabilities: probabilities, targets: targets, inference: inference,
+                                        seconds: seconds)
+        }
+        let classes = task.challengeClasses ?? .challenge2020
         let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
         let records = inference.recordIndices.map { inference.dataset.records[$0] }
         let scoring = try predictions.scoringRecords(thresholds: inference.thresholds,
@@ -94,6 +113,35 @@ struct EvaluateCommand: ParsableCommand {
         try ClassMetricBarChart.svg(report, title: "Per-class AUROC and F-measure, \(split.rawValue) split "
                                     + "(\(records.count) records)").write(to: chart)
         files.append(chart)
+        print("evaluate: wrote " + files.map(\.lastPathComponent).joined(separator: ", ") + " into \(directory.path)")
+    }
+
+    /// The single-label report of the gathered outputs; records without a reference label are refused.
+    private func writeSingleLabel(task: ECGTask, probabilities: [Float], targets: [Float], inference: CheckpointInference,
+                                  seconds: Double) throws {
+        let classCount = task.classes.count
+        let records = inference.recordIndices.map { inference.dataset.records[$0] }
+        let unlabelled = records.filter { !$0.labels.contains(1) }.map(\.id)
+        guard unlabelled.isEmpty else {
+            throw ValidationError("\(unlabelled.count) record(s) have no label to score against (e.g. "
+                                  + unlabelled.prefix(3).joined(separator: ", ") + "); put a REFERENCE.csv line for each "
+                                  + "in the --data directory, or use dist-train predict.")
+        }
+        let scores = try SingleLabelScores(
+            trueClasses: SingleLabelScores.trueClasses(targets: targets, classCount: classCount),
+            predictedClasses: SingleLabelScores.predictedClasses(outputs: probabilities, classCount: classCount),
+            classes: task.classCodes)
+        let report = SingleLabelReport(title: "\(split.rawValue) split (\(records.count) records)", scores: scores)
+        print("evaluate: scored \(records.count) records in \(String(format: "%.1f", seconds)) s")
+        print()
+        print(report.text)
+        let directory = outputDirectory
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError.unwritable(file: directory.path, reason: error.localizedDescription)
+        }
+        let files = try report.write(to: directory, stem: "evaluation")
         print("evaluate: wrote " + files.map(\.lastPathComponent).joined(separator: ", ") + " into \(directory.path)")
     }
 

@@ -50,6 +50,11 @@ struct InspectCommand: ParsableCommand {
                 "runConfiguration": Self.jsonValue(metadata.runConfigurationJSON),
             ]
             if let metric = metadata.validationMetric { object["validationChallengeMetric"] = metric }
+            object["task"] = Self.jsonValue(String(decoding: try JSONEncoder().encode(metadata.task), as: UTF8.self))
+            object["labelKind"] = metadata.task.labelKind.rawValue
+            object["leadNames"] = metadata.task.leads
+            if let weights = metadata.classWeights { object["classWeights"] = weights }
+            object["selectionMetric"] = metadata.selectionMetric ?? ValidationMetric.tunedChallenge.rawValue
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -64,6 +69,9 @@ struct InspectCommand: ParsableCommand {
             "model          \(metadata.configuration.architecture): \(metadata.configuration.summary)",
             "configuration  \(try metadata.configuration.json())",
             "classes        \(metadata.classCodes.count)",
+            "task           \(metadata.task.summary); class weights "
+                + (metadata.classWeights.map { $0.map { String(format: "%.4g", $0) }.joined(separator: " ") } ?? "none")
+                + "; best.nc chosen by " + (metadata.selectionMetric ?? ValidationMetric.tunedChallenge.rawValue),
             "input          windows of \(metadata.windowLength) samples at \(metadata.samplingFrequency) Hz, \(metadata.normalization.rawValue) normalization; "
                 + "training data prepared with \(metadata.datasetPreparation)",
             "parameters     \(store.parameterCount) trained + \(store.layout.bufferCount) buffer values in "
@@ -73,7 +81,9 @@ struct InspectCommand: ParsableCommand {
             "job            world size \(metadata.worldSize), seed \(metadata.seed), global batch \(metadata.globalBatchSize)",
             "optimizer      \(optimizer.kind.rawValue), step \(optimizer.stepCount), lr \(optimizer.learningRate), "
                 + "weight decay \(optimizer.weightDecay)",
-            "validation     " + (metadata.validationMetric.map { "Challenge metric \(String(format: "%.4f", $0))" } ?? "none at this step"),
+            "validation     " + (metadata.validationMetric.map {
+                "\(ValidationMetric(rawValue: metadata.selectionMetric ?? "") ?? .tunedChallenge) \(String(format: "%.4f", $0))"
+            } ?? "none at this step"),
             "thresholds     \(thresholds)",
             "digest         \(digest) (matches the digest stored at writing)",
             "metric history " + Self.pretty(metadata.metricHistoryJSON),

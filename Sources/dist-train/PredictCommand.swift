@@ -13,10 +13,14 @@ struct PredictCommand: ParsableCommand {
             Every record is classified from its first window of the checkpoint's length, normalised as in \
             training (the checkpoint says how: by default each lead centred, in millivolts), and written to <out>/<record id>.csv: '#<record id>', the class codes, 0/1 decisions (above \
             the checkpoint's threshold of each class) and the probabilities. `dist-train score --labels <record \
-            directory> --outputs <out>` scores them as the official scorer does. A record directory given as \
-            --data is prepared at the checkpoint's sampling rate into the cache first (records that cannot be \
-            read are listed as skipped); a prepared dataset whose classes, rate or leads differ from the \
-            checkpoint's is refused.
+            directory> --outputs <out>` scores them as the official scorer does. For a single-label checkpoint \
+            the decisions are one 1 at the largest output and the probabilities a softmax. The network's leads \
+            are picked by name from the records (a lead-II network reads lead II of 12-lead records). A record \
+            directory given as --data is prepared at the checkpoint's rate and leads into the cache first. Every \
+            record gets an output file: a flat lead is zero, as in training; a record without one of the \
+            network's leads is an error naming it; a record that cannot be read is an error unless \
+            --skip-unreadable, when the run lists the records without an output. A prepared dataset whose \
+            classes or rate differ from the checkpoint's, or that lacks its leads, is refused.
             """)
 
     @Option(help: "A checkpoint written by dist-train train (step-<step>.nc or best.nc).")
@@ -32,6 +36,9 @@ struct PredictCommand: ParsableCommand {
 
     @Option(help: "Records per forward pass on each rank.")
     var batchSize = EvaluateCommand.defaultBatchSize
+
+    @Flag(help: "Go on without records that cannot be read at all, and list them (by default they are an error).")
+    var skipUnreadable = false
 
     @OptionGroup var threading: ThreadOptions
 
@@ -54,7 +61,9 @@ struct PredictCommand: ParsableCommand {
 
     private func predict(_ world: Communicator) throws {
         let threads = threading.apply(ranksOnNode: world.localSize)
-        let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
+        let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
+                                                skipUnreadable: skipUnreadable)
+        let task = inference.checkpoint.metadata.task
         let records = inference.recordIndices.map { inference.dataset.records[$0] }
         let duplicates = Dictionary(grouping: records.map(\.id), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         guard duplicates.isEmpty else {
@@ -75,19 +84,41 @@ struct PredictCommand: ParsableCommand {
         var progress = InferenceProgress(label: "predict", totalRecords: records.count, worldSize: world.size)
         let (probabilities, targets) = try DistributedEvaluation.score(
             model: inference.model, source: inference.samples, indices: share, batchSize: batchSize,
-            progress: { done, count in if world.rank == 0 { progress.show(done: done, shareCount: count) } })
-        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets,
-                                               classes: ChallengeClasses.challenge2020)
-        let outputs = try predictions.challengeOutputs(recordIDs: share.map { records[$0].id },
-                                                       thresholds: inference.thresholds)
-        for output in outputs {
-            try ChallengeOutputWriter.write(output, into: directory)
+            softmax: task.labelKind == .singleLabel, progress: { done, count in if world.rank == 0 { progress.show(done: done, shareCount: count) } })
+        let ids = share.map { records[$0].id }
+        if let classes = task.challengeClasses {
+            let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
+            for output in try predictions.challengeOutputs(recordIDs: ids, thresholds: inference.thresholds) {
+                try ChallengeOutputWriter.write(output, into: directory)
+            }
+        } else {
+            try Self.writeClassOutputs(ids: ids, probabilities: probabilities, task: task, into: directory)
         }
-        var written = [Double(outputs.count)]
+        var written = [Double(ids.count)]
         try written.withUnsafeMutableBufferPointer { try world.allReduceSum($0) }
         if world.rank == 0 {
             print("predict: wrote \(Int(written[0])) output files (<record id>.csv) into \(directory.path)")
             reportOtherFiles(in: directory, written: Set(records.map(\.id)))
+            if !inference.unreadable.isEmpty {
+                print("predict: \(inference.unreadable.count) record(s) could not be read and have no output file (skipped as "
+                      + "asked): " + inference.unreadable.map { "\($0.file) (\($0.reason))" }.joined(separator: ", "))
+            }
+        }
+    }
+
+    /// One file per record in the Challenge layout for a task without a Challenge class list: `#<id>`, the class
+    /// codes, 0/1 decisions (single-label: 1 at the largest output; multi-label: above 0.5) and the probabilities.
+    static func writeClassOutputs(ids: [String], probabilities: [Float], task: ECGTask, into directory: URL) throws {
+        let count = task.classes.count
+        let predicted = SingleLabelScores.predictedClasses(outputs: probabilities, classCount: count)
+        for (n, id) in ids.enumerated() {
+            let row = probabilities[n * count ..< (n + 1) * count]
+            let decisions = row.enumerated().map { column, p in
+                task.labelKind == .singleLabel ? (column == predicted[n] ? "1" : "0") : (p > 0.5 ? "1" : "0")
+            }
+            let text = "#\(id)\n" + task.classCodes.joined(separator: ",") + "\n" + decisions.joined(separator: ",") + "\n"
+                + row.map { String(format: "%.6f", Double($0)) }.joined(separator: ",") + "\n"
+            try ReportFileWriter.write(text, to: directory.appendingPathComponent(id + ".csv"))
         }
     }
 

@@ -8,12 +8,17 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Prepare a dataset file (NetCDF-4) from WFDB/Challenge records or from the simulator.",
         discussion: """
-            Every record under --data (at any depth) is read, checked, put in the standard lead order, resampled \
-            to --rate (as scipy.signal.resample_poly does), optionally band-passed, labelled with the 27 scored \
-            classes of the 2020 Challenge and stored as int16 microvolts, with a stratified train/validation/test \
-            split. Bad records (truncated or missing signal files, lead counts that disagree, unknown formats, NaN \
-            or flat leads, unparsable Dx) are skipped and listed with the reason. The file appears only when \
-            complete. --simulated N prepares simulator records instead of reading a directory.
+            Every record under --data (at any depth) is read, checked, reduced to the --leads (picked by name), \
+            resampled to --rate (as scipy.signal.resample_poly does), optionally band-passed, labelled and stored \
+            as int16 microvolts, with a stratified train/validation/test split. Labels are the header's Dx codes \
+            on the --classes list (multi-label; the 27 scored classes of the 2020 Challenge by default), or one \
+            class per record from a CinC 2017 style REFERENCE.csv (single-label; used by default when --data has \
+            one). The task (label kind, classes, leads, rate) is recorded in the file. A flat, NaN or missing lead \
+            is stored as zeros and flagged in the record's lead mask, and such records are counted; \
+            --drop-flat-leads skips them instead. Records that cannot be read (truncated or missing signal \
+            files, lead counts that disagree, unknown formats, unparsable Dx, no reference label) are skipped and \
+            listed with the reason. The file appears only when complete. --simulated N prepares simulator records \
+            instead of reading a directory.
             """)
 
     @Option(help: "Directory of WFDB records (.hea with .mat or .dat), searched recursively.")
@@ -49,6 +54,8 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Deflate level 1-9 of the signals (default: uncompressed, fastest to read).")
     var deflate: Int?
 
+    @OptionGroup var task: TaskOptions
+
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
@@ -66,8 +73,10 @@ struct PrepareCommand: ParsableCommand {
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         var report = ECGDatasetPreparationReport(label: "prepare", output: Console.line)
+        let options = try options()
         print("prepare: \(source) -> \(output.path)")
-        let summary = try ECGDatasetPreparation(options: try options())
+        print("prepare: task \(options.task.summary); labels from \(options.labels)")
+        let summary = try ECGDatasetPreparation(options: options)
             .prepare(source, to: output) { report.show($0) }
         report.show(summary)
     }
@@ -93,8 +102,9 @@ struct PrepareCommand: ParsableCommand {
             bandPassFilter = ECGBandPass(order: bandPassOrder, lowCutoff: low, highCutoff: high)
         }
         let options = ECGDatasetPreparationOptions(
-            samplingFrequency: rate, bandPass: bandPassFilter, splitFractions: fractions, splitSeed: splitSeed,
-            keepsUnlabelledRecords: !dropUnlabelled, deflateLevel: deflate)
+            samplingFrequency: rate, labels: try task.labelSource(dataDirectory: data.map { URL(fileURLWithPath: $0) }),
+            leads: try task.leadNames(), dropsFlatLeads: task.dropFlatLeads, bandPass: bandPassFilter,
+            splitFractions: fractions, splitSeed: splitSeed, keepsUnlabelledRecords: !dropUnlabelled, deflateLevel: deflate)
         do {
             try options.validate()
         } catch {

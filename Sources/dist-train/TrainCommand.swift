@@ -11,19 +11,25 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a network (a 1-D ResNet), data-parallel over the ranks of an MPI job (the default command).",
         discussion: """
             Data: --data names a prepared dataset (dist-train prepare) or a directory of WFDB records (prepared \
-            into the cache once); without it, 1,000 simulated 12-lead records. Training uses the dataset's train \
-            split (random 10-s crops, each lead centred), validation its validation split, and \
-            the final report its test split.
+            into the cache once, with the task flags --classes, --reference, --leads, --rate and \
+            --drop-flat-leads as prepare has them; a REFERENCE.csv there makes a single-label task); without it, \
+            1,000 simulated 12-lead records. The dataset's task decides the network's inputs (its leads) and \
+            outputs (its classes) and the loss: binary cross-entropy for a multi-label task, softmax \
+            cross-entropy for a single-label one, with --class-weights. Training uses the dataset's train split \
+            (random crops of --length samples, each lead centred), validation its validation split, and the \
+            final report its test split.
 
             Each rank trains on its part of every global batch; gradients are summed over ranks in buckets \
             that overlap backward, and every rank applies the same optimizer step. Rank 0 shows progress; \
             every rank appends per-step metrics to <log-dir>/rank-<r>.jsonl.
 
-            Validation (every epoch, or every --validate-every steps) reports the official Challenge metrics and \
-            tunes per-class decision thresholds to maximise the Challenge metric; the tuned metric picks \
-            best.nc, drives the plateau schedule and early stopping. At the end, rank 0 evaluates best.nc on \
-            the test split and writes a report (per-class table as text, JSON and CSV, learning curves and \
-            per-class charts as SVG) into <checkpoint-dir>/report.
+            Validation (every epoch, or every --validate-every steps) of a multi-label task reports the official \
+            Challenge metrics and tunes per-class decision thresholds to maximise the Challenge metric; of a \
+            single-label task, accuracy, F1s, the confusion matrix and (classes N, A, O, ~) the CinC 2017 score. \
+            The task's metric (tuned Challenge metric, CinC 2017 score, or macro F1; --select-metric overrides) \
+            picks best.nc, drives the plateau schedule and early stopping. At the end, rank 0 evaluates best.nc \
+            on the test split and writes a report (per-class table as text, JSON and CSV, learning curves and \
+            per-class charts or the confusion matrix as SVG) into <checkpoint-dir>/report.
 
             Checkpoints: rank 0 writes <checkpoint-dir>/step-<step>.nc at the end of every epoch, every \
             --checkpoint-every steps and when stopped, keeping the newest --keep-last and best.nc. A new run \
@@ -36,6 +42,17 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var network: ModelOptions
 
     @OptionGroup var data: DataOptions
+
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "Sampling rate a record directory given as --data is prepared at, in Hz.")
+    var rate: Double = 500
+
+    @Option(help: ArgumentHelp("Class weights of the loss: none, balanced (n / (classes x count) from the training split, as scikit-learn; for multi-label, negatives/positives as pos_weight) or a file of CODE,WEIGHT lines.", valueName: "none|balanced|FILE"))
+    var classWeights = "none"
+
+    @Option(help: ArgumentHelp("The validation metric that picks best.nc and drives the schedule and early stopping (default: the task's: tuned-challenge, cinc2017 or macro-f1): \(ValidationMetric.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "METRIC"))
+    var selectMetric: String?
 
     @Option(help: "Passes over the training split (3 suits the built-in 1,000-record set; real data needs tens).")
     var epochs = 3
@@ -95,6 +112,17 @@ struct TrainCommand: ParsableCommand {
         var run = TrainingRunConfiguration()
         run.model = try network.configuration()
         run.data = data.location
+        run.preparation = ECGDatasetPreparationOptions(
+            samplingFrequency: rate, labels: try task.labelSource(dataDirectory: data.data.map { URL(fileURLWithPath: $0) }),
+            leads: try task.leadNames(), dropsFlatLeads: task.dropFlatLeads)
+        run.classWeighting = ClassWeighting(parsing: classWeights)
+        if let selectMetric {
+            guard let metric = ValidationMetric(rawValue: selectMetric) else {
+                throw ValidationError("--select-metric \(selectMetric) is not one of "
+                                      + ValidationMetric.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            run.selectMetric = metric
+        }
         run.epochs = epochs
         run.maxSteps = maxSteps
         run.batchSize = batchSize

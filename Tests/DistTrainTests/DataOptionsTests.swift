@@ -16,7 +16,7 @@ import Testing
         let first = try CommandRunner.run(arguments)
         #expect(first.status == 0, "\(first.error)")
         #expect(first.output.contains("data: preparing \(records.path)"), "\(first.output)")
-        #expect(first.output.contains("3 records at 500.0 Hz"), "\(first.output)")
+        #expect(first.output.contains("3 records; task multi-label, 27 classes, leads I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6, 500 Hz"), "\(first.output)")
         let cached = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".nc") }
         #expect(cached.count == 1 && cached[0].hasPrefix("records-"), "\(cached)")
         let modified = try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent(cached[0]).path)[.modificationDate] as? Date

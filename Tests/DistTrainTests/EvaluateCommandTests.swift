@@ -269,7 +269,8 @@ import FoundationXML
         }
     }
 
-    /// Records that cannot be read are listed by the preparation summary and get no output file; the others do.
+    /// Records that cannot be read are an error naming them (a scorer would refuse a directory missing their
+    /// outputs); with --skip-unreadable they are listed, get no output file, and the others do.
     @Test func unreadableRecordsAreSkippedByPredict() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -277,13 +278,18 @@ import FoundationXML
         let records = directory.appendingPathComponent("records")
         try PrepareCommandTests.makeRecords(in: records)
         let outputs = directory.appendingPathComponent("outputs")
-        let result = try CommandRunner.run(["predict", "--checkpoint", checkpoint.path, "--data", records.path,
-                                            "--cache-dir", directory.appendingPathComponent("cache").path,
-                                            "--out", outputs.path, "--threads", "1"], ranks: 2)
+        let arguments = ["predict", "--checkpoint", checkpoint.path, "--data", records.path,
+                         "--cache-dir", directory.appendingPathComponent("cache").path, "--out", outputs.path, "--threads", "1"]
+        let refused = try CommandRunner.run(arguments, ranks: 2)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("2 record(s) cannot be read") && refused.error.contains("bad/TRUNC.hea")
+                && refused.error.contains("bad/NOMAT.hea") && refused.error.contains("--skip-unreadable"), "\(refused.error)")
+        #expect(refused.output.contains("2 records skipped: 1 truncated signal file, 1 missing signal file"),
+                "\(refused.output)")
+        let result = try CommandRunner.run(arguments + ["--skip-unreadable"], ranks: 2)
         try #require(result.status == 0, "\(result.error)")
-        #expect(result.output.contains("2 records skipped: 1 truncated signal file, 1 missing signal file"),
-                "\(result.output)")
         #expect(result.output.contains("predict: wrote 3 output files"), "\(result.output)")
+        #expect(result.output.contains("2 record(s) could not be read and have no output file"), "\(result.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outputs.path).sorted()
                 == ["E07500.csv", "E07501.csv", "E07514.csv"])
     }

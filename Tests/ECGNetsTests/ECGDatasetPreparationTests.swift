@@ -15,9 +15,12 @@ import Testing
         try body(records, directory.appendingPathComponent("dataset.nc"))
     }
 
+    /// Today's rule for training data, `--drop-flat-leads`: records with a flat or NaN lead are skipped too.
+    private static let droppingFlatLeads = ECGDatasetPreparationOptions(dropsFlatLeads: true)
+
     @Test func brokenRecordsAreSkippedByReasonAndNamed() throws {
         try withRecords { records, output in
-            let summary = try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            let summary = try ECGDatasetPreparation(options: Self.droppingFlatLeads).prepare(.directory(records), to: output)
             #expect(summary.recordsRead == 11)
             #expect(summary.recordsKept == 4)
             var expected: [ECGRecordSkipReason: Int] = [:]
@@ -41,9 +44,40 @@ import Testing
         }
     }
 
+    /// By default every readable record counts: a flat (T_FLAT: aVR all zero) or NaN (T_NAN: V3) lead is stored as
+    /// zeros with 0 in the record's lead mask, the record is kept, and the summary and the file count it.
+    @Test func flatAndNaNLeadsAreKeptMaskedAndCounted() throws {
+        try withRecords { records, output in
+            let summary = try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            #expect(summary.recordsRead == 11 && summary.recordsKept == 6)
+            #expect(summary.skipCounts[.flatLead] == nil && summary.skipCounts[.nonFiniteLead] == nil)
+            #expect(summary.maskedLeadRecords.map(\.recordID) == ["T_FLAT", "T_NAN"])
+            #expect(summary.maskedLeadRecords.map(\.leads) == [["aVR"], ["V3"]])
+            #expect(summary.maskedLeadRecords.allSatisfy { $0.problems.count == 1 })
+            let dataset = try ECGDataset(contentsOf: output)
+            #expect(dataset.records.map(\.source) == ["broken", "broken", "georgia/g1", "georgia/g1", "georgia/g1", "georgia/g2"])
+            let mat = DatasetTestSupport.matSamples(try Data(contentsOf: RecordsTestSupport.wfdb("E07500.mat")))
+            for (index, lead) in [(0, 3), (1, 8)] {
+                let record = dataset.records[index]
+                #expect(record.leadMask == (0..<12).map { $0 == lead ? 0 : 1 }, "\(index): \(record.leadMask)")
+                #expect(!record.hasAllLeads)
+                let signal = try dataset.signal(of: index)
+                for other in 0..<12 {
+                    let row = Array(signal[other * 5000 ..< (other + 1) * 5000])
+                    #expect(row == (other == lead ? [Float](repeating: 0, count: 5000) : mat[other].map { Float($0) * 0.001 }),
+                            "record \(index) lead \(other)")
+                }
+            }
+            #expect(dataset.records[2...].allSatisfy { $0.hasAllLeads })
+            let file = try NetCDFFile.open(at: output)
+            #expect(try file.root.attributes.integer(named: "masked_lead_record_count") == 2)
+            try file.close()
+        }
+    }
+
     @Test func recordsReadBackExactlyWithLabelsAndDemographics() throws {
         try withRecords { records, output in
-            _ = try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            _ = try ECGDatasetPreparation(options: Self.droppingFlatLeads).prepare(.directory(records), to: output)
             let dataset = try ECGDataset(contentsOf: output)
             // Headers sorted by path: georgia/g1/E07500, E07501, E07514, then georgia/g2/T_UNSCORED.
             #expect(dataset.records.map(\.id) == ["E07500", "E07501", "E07514", "T_UNSCORED"])
@@ -73,9 +107,9 @@ import Testing
 
     @Test func unlabelledRecordsAreKeptOrDroppedAsAsked() throws {
         try withRecords { records, output in
-            let kept = try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            let kept = try ECGDatasetPreparation(options: Self.droppingFlatLeads).prepare(.directory(records), to: output)
             #expect(kept.unlabelledRecords == 1 && kept.recordsKept == 4)
-            let options = ECGDatasetPreparationOptions(keepsUnlabelledRecords: false)
+            let options = ECGDatasetPreparationOptions(dropsFlatLeads: true, keepsUnlabelledRecords: false)
             let dropped = try ECGDatasetPreparation(options: options).prepare(.directory(records), to: output)
             #expect(dropped.recordsKept == 3 && dropped.unlabelledRecords == 0)
             let skip = try #require(dropped.skips.first { $0.reason == .noScoredLabel })
@@ -92,7 +126,7 @@ import Testing
         try FileManager.default.removeItem(at: records.appendingPathComponent("georgia"))
         let output = directory.appendingPathComponent("dataset.nc")
         #expect {
-            try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            try ECGDatasetPreparation(options: Self.droppingFlatLeads).prepare(.directory(records), to: output)
         } throws: { error in
             "\(error)".contains("all 7 records were skipped")
         }
@@ -104,7 +138,7 @@ import Testing
         let reference = try ResampleReference.load()
         let expected = try #require(reference.cases.first { $0.targetRate == 250 }).poly.data
         try withRecords { records, output in
-            let options = ECGDatasetPreparationOptions(samplingFrequency: 250)
+            let options = ECGDatasetPreparationOptions(samplingFrequency: 250, dropsFlatLeads: true)
             _ = try ECGDatasetPreparation(options: options).prepare(.directory(records), to: output)
             let dataset = try ECGDataset(contentsOf: output)
             #expect(dataset.samplingFrequency == 250)
@@ -153,7 +187,7 @@ import Testing
     @Test(.enabled(if: ToolSupport.available("ncdump"), "ncdump (netcdf-bin) not installed"))
     func ncdumpReadsTheHeaderAndStorage() throws {
         try withRecords { records, output in
-            _ = try ECGDatasetPreparation().prepare(.directory(records), to: output)
+            _ = try ECGDatasetPreparation(options: Self.droppingFlatLeads).prepare(.directory(records), to: output)
             let dump = try ToolSupport.run("ncdump", ["-h", "-s", output.path])
             #expect(dump.status == 0, "ncdump failed: \(dump.error)")
             let lines = Set(dump.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -164,7 +198,8 @@ import Testing
                              "double age(record) ;", "age:_FillValue = NaN ;", "byte sex(record) ;",
                              "string dx_codes(record) ;", "ubyte label(record, class) ;", "string class_code(class) ;",
                              "byte split(record) ;", "split:flag_meanings = \"train validation test\" ;",
-                             ":format_version = 1LL ;", ":sampling_frequency = 500. ;", ":skipped_record_count = 7LL ;",
+                             ":format_version = 2LL ;", "ubyte lead_mask(record, lead) ;",
+                             "string class_name(class) ;", ":label_kind = \"multi-label\" ;", ":sampling_frequency = 500. ;", ":skipped_record_count = 7LL ;",
                              ":skipped_truncated_signal_file = 1LL ;", ":Conventions = \"CF-1.8\" ;"] {
                 #expect(lines.contains(expected), "ncdump -h -s lacks \(expected)")
             }

@@ -110,7 +110,7 @@ import Testing
         let stop = try #require(expectedStop, "every validation improved: \(metrics)")
         #expect(metrics.count == stop && result.run.trainer.globalStep == stop && stop < result.run.totalSteps)
         #expect(result.outcome == .completed)
-        #expect(result.messages.contains { $0.hasPrefix("dist-train: early stopping: no better validation Challenge metric in 1") })
+        #expect(result.messages.contains { $0.hasPrefix("dist-train: early stopping: no better validation tuned Challenge metric in 1") })
     }
 
     /// The plateau schedule: each validation's tuned metric goes to the scheduler, and the rate the next steps use
@@ -151,17 +151,32 @@ import Testing
         #expect(abs(result.run.scheduler.learningRate - rate) <= 1e-12 * rate)
     }
 
-    /// The check that decides which datasets a run trains on names the dataset and what the task needs.
+    /// The check that decides which datasets a run trains on names the dataset and what the task needs: a metric
+    /// the task does not compute, a multi-label class list without a Challenge metric, a single-label training
+    /// record without a class.
     @Test func aDatasetOfAnotherTaskIsRefused() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = Self.configuration(in: directory)
-        configuration.task = TrainingTask(leads: 1, classCodes: ["164889003"])
+        configuration.selectMetric = .cinc2017
         #expect {
             _ = try TrainingRun(configuration, world: SingleProcessGroup())
         } throws: { error in
-            guard let error = error as? TrainingRunError, case .datasetDoesNotFitTask = error else { return false }
-            return "\(error)".contains("sim80.nc has 12 leads and 27 classes; the network takes 1 leads and 1 classes")
+            "\(error)".contains("--select-metric cinc2017 does not apply to a multi-label task")
+                && "\(error)".contains("use one of tuned-challenge, challenge, macro-auroc")
+        }
+        let list = directory.appendingPathComponent("classes.txt")
+        try "164889003\n426783006\n".write(to: list, atomically: true, encoding: .utf8)
+        let custom = directory.appendingPathComponent("custom.nc")
+        _ = try ECGDatasetPreparation(options: ECGDatasetPreparationOptions(labels: try .snomedList(at: list)))
+            .prepare(.simulator(count: 20, seed: 2), to: custom)
+        configuration = Self.configuration(in: directory)
+        configuration.data = DatasetLocation(path: custom.path)
+        #expect {
+            _ = try TrainingRun(configuration, world: SingleProcessGroup())
+        } throws: { error in
+            guard let error = error as? TrainingRunError, case .unusableTask = error else { return false }
+            return "\(error)".contains("custom.nc: its 2 classes are not the 2020 or 2021 Challenge class list")
         }
         configuration = Self.configuration(in: directory)
         configuration.batchSize = 0

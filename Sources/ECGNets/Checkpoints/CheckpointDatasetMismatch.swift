@@ -7,8 +7,8 @@ public enum CheckpointDatasetMismatch: Error, Sendable, Equatable, CustomStringC
     case classCodes(checkpoint: String, dataset: String, detail: String)
     /// The dataset is sampled at another rate than the network was trained on.
     case samplingFrequency(checkpoint: String, checkpointHz: Double, dataset: String, datasetHz: Double)
-    /// The dataset has another number of leads than the network's input channels.
-    case leadCount(checkpoint: String, checkpointLeads: Int, dataset: String, datasetLeads: Int)
+    /// The dataset lacks leads the network reads.
+    case missingLeads(checkpoint: String, checkpointLeads: [String], dataset: String, datasetLeads: [String])
 
     public var description: String {
         switch self {
@@ -19,9 +19,11 @@ public enum CheckpointDatasetMismatch: Error, Sendable, Equatable, CustomStringC
             return "checkpoint \(checkpoint) was trained on signals at \(checkpointHz) Hz, but dataset \(dataset) is "
                 + "sampled at \(datasetHz) Hz. Prepare the records again at \(checkpointHz) Hz (dist-train prepare "
                 + "--rate \(checkpointHz)), or pass the record directory itself as --data."
-        case let .leadCount(checkpoint, checkpointLeads, dataset, datasetLeads):
-            return "checkpoint \(checkpoint) expects \(checkpointLeads) leads, but dataset \(dataset) has "
-                + "\(datasetLeads). Use a dataset with the leads the network was trained on."
+        case let .missingLeads(checkpoint, checkpointLeads, dataset, datasetLeads):
+            let missing = checkpointLeads.filter { !datasetLeads.contains($0) }
+            return "checkpoint \(checkpoint) reads leads \(checkpointLeads.joined(separator: ", ")), but dataset \(dataset) has "
+                + "\(datasetLeads.joined(separator: ", ")) (no \(missing.joined(separator: ", "))). Use records with the leads "
+                + "the network was trained on."
         }
     }
 }

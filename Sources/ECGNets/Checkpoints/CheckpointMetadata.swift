@@ -50,6 +50,13 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     public var created: Date
     /// The run's command-line configuration as JSON.
     public var runConfigurationJSON: String
+    /// What the network was trained for (label kind, classes, leads by name, rate); nil in checkpoints written
+    /// before tasks existed, which are the 12-lead 2020 task (`task` answers that).
+    public var storedTask: ECGTask?
+    /// The loss's class weights (`pos_weight` or `weight`), nil for none.
+    public var classWeights: [Double]?
+    /// The validation metric that picked the best checkpoint and drove the schedule (`ValidationMetric` raw value).
+    public var selectionMetric: String?
     /// The metric history as JSON, owned by the training loop (stored and returned verbatim).
     public var metricHistoryJSON: String
     /// Scheduler and early-stopping state as JSON, owned by the training loop (stored and returned verbatim).
@@ -61,7 +68,11 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
                 windowLength: Int = 5000, samplingFrequency: Double = 500, normalization: SignalNormalization = .centered,
                 datasetPreparation: String = ECGDatasetPreparationOptions().canonicalDescription,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
-                runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}") {
+                runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}",
+                task: ECGTask? = nil, classWeights: [Double]? = nil, selectionMetric: String? = nil) {
+        self.storedTask = task
+        self.classWeights = classWeights
+        self.selectionMetric = selectionMetric
         self.configuration = configuration
         self.classCodes = classCodes
         self.epoch = epoch
@@ -82,6 +93,14 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
         self.runConfigurationJSON = runConfigurationJSON
         self.metricHistoryJSON = metricHistoryJSON
         self.trainingStateJSON = trainingStateJSON
+    }
+
+    /// The task: as stored, or for a checkpoint from before tasks the multi-label task of its classes on the
+    /// 12 standard leads at its rate.
+    public var task: ECGTask {
+        storedTask ?? ECGTask(labelKind: .multiLabel,
+                              classes: classCodes.map { ECGTask.Class(code: $0, name: ChallengeDiagnosisCatalog.diagnosis(for: $0)?.abbreviation ?? $0) },
+                              leads: ECGTask.twelveLeads, samplingFrequency: samplingFrequency)
     }
 
     /// The model's short name, e.g. `resnet34`.

@@ -1,6 +1,7 @@
 extension CheckpointReader {
     /// Throws a `CheckpointDatasetMismatch` naming both files if this checkpoint's network cannot score `dataset`:
-    /// its class list, sampling rate and lead count must be the network's.
+    /// its class list and sampling rate must be the network's, and it must have the network's leads (by name; it
+    /// may have more, e.g. 12 leads for a lead-II network).
     public func requireApplicable(to dataset: ECGDataset) throws(CheckpointDatasetMismatch) {
         let checkpoint = url.path, data = dataset.url.path
         if metadata.classCodes != dataset.classCodes {
@@ -11,9 +12,12 @@ extension CheckpointReader {
             throw .samplingFrequency(checkpoint: checkpoint, checkpointHz: metadata.samplingFrequency, dataset: data,
                                      datasetHz: dataset.samplingFrequency)
         }
-        if metadata.configuration.leads != dataset.leadCount {
-            throw .leadCount(checkpoint: checkpoint, checkpointLeads: metadata.configuration.leads, dataset: data,
-                             datasetLeads: dataset.leadCount)
+        let missing = metadata.task.leads.filter { lead in
+            !dataset.leadNames.contains { $0.caseInsensitiveCompare(lead) == .orderedSame }
+        }
+        if !missing.isEmpty {
+            throw .missingLeads(checkpoint: checkpoint, checkpointLeads: metadata.task.leads, dataset: data,
+                                datasetLeads: dataset.leadNames)
         }
     }
 

@@ -80,7 +80,9 @@ public final class CheckpointReader {
             validationMetric: metric.isNaN ? nil : metric, softwareVersion: try text("software_version"),
             created: CheckpointAttributeNames.date(try text("created")) ?? Date(timeIntervalSince1970: 0),
             runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),
-            trainingStateJSON: try text("training_state"))
+            trainingStateJSON: try text("training_state"), task: try Self.task(attributes, path: path),
+            classWeights: Self.classWeights(attributes),
+            selectionMetric: try? attributes.text(named: "selection_metric"))
         guard let optimizerState = try read({ () throws(NetCDFError) in try Self.readOptimizerState(opened.root) }) else {
             throw .notACheckpoint(path: path, reason: "its optimizer kind is not one of "
                 + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
@@ -90,6 +92,22 @@ public final class CheckpointReader {
 
     deinit {
         try? file.close()
+    }
+
+    /// The stored class weights; nil when there are none (`"none"`, or a checkpoint from before tasks).
+    private static func classWeights(_ attributes: NetCDFAttributes) -> [Double]? {
+        guard case let .doubles(values)? = try? attributes.value(named: "class_weights") else { return nil }
+        return values
+    }
+
+    /// The stored task, nil for a checkpoint written before tasks (it has no `task` attribute).
+    private static func task(_ attributes: NetCDFAttributes, path: String) throws(CheckpointError) -> ECGTask? {
+        guard let json = try? attributes.text(named: "task") else { return nil }
+        do {
+            return try JSONDecoder().decode(ECGTask.self, from: Data(json.utf8))
+        } catch {
+            throw .notACheckpoint(path: path, reason: "its 'task' attribute is not a task (\(error))")
+        }
     }
 
     /// The model configuration of a checkpoint of `formatVersion`: version 1 stored a bare ResNet1D configuration.

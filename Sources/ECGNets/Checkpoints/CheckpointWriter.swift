@@ -7,7 +7,8 @@ import Foundation
 /// - global attributes: format and version, model and its configuration (JSON; `ModelConfiguration`, plus its
 ///   `checkpointAttributes` such as `architecture`, `leads` and `widths` for `ncdump -h`), counters, seed, batch, class list,
 ///   software version, creation time, run configuration, metric history and training state (JSON), the
-///   validation metric and the parameter digest;
+///   validation metric and the parameter digest; the task (`task` JSON: label kind, classes, leads, rate; and
+///   `label_kind`, `lead_names` for `ncdump -h`), the loss's `class_weights` and the `selection_metric`;
 /// - one float variable per parameter and buffer, named by its `state_dict` name, with its real dimensions
 ///   (`channels_<n>`, `kernel_<n>`);
 /// - `thresholds(classes)` and `rank_state(rank, word)`;
@@ -46,7 +47,7 @@ public enum CheckpointWriter {
 
     private static func writeAttributes(_ metadata: CheckpointMetadata, digest: ParameterDigest,
                                         to attributes: NetCDFAttributes) throws {
-        let values: [(String, NetCDFAttribute)] = [
+        var values: [(String, NetCDFAttribute)] = [
             ("format", .text(CheckpointAttributeNames.formatName)),
             ("format_version", .integer(Int64(CheckpointMetadata.formatVersion))),
             ("model", .text(metadata.modelName)),
@@ -71,7 +72,14 @@ public enum CheckpointWriter {
             ("run_configuration", .text(metadata.runConfigurationJSON)),
             ("metric_history", .text(metadata.metricHistoryJSON)),
             ("training_state", .text(metadata.trainingStateJSON)),
+            ("label_kind", .text(metadata.task.labelKind.rawValue)),
+            ("lead_names", .strings(metadata.task.leads)),
+            ("class_weights", metadata.classWeights.map { .doubles($0) } ?? .text("none")),
         ]
+        if let task = metadata.storedTask {
+            values.append(("task", .text(String(decoding: try JSONEncoder.sorted.encode(task), as: UTF8.self))))
+        }
+        if let selection = metadata.selectionMetric { values.append(("selection_metric", .text(selection))) }
         for (name, value) in values {
             try attributes.set(name, to: value)
         }
@@ -125,5 +133,14 @@ private final class DimensionCache {
             byName[name] = created
             return created
         }
+    }
+}
+
+extension JSONEncoder {
+    /// An encoder with sorted keys, so stored JSON does not change between runs.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 }

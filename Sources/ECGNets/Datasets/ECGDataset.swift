@@ -12,12 +12,12 @@ public final class ECGDataset: Sendable {
     public let url: URL
     /// Every record, in file order (record index = position).
     public let records: [ECGDatasetRecord]
-    /// The SNOMED-CT codes of the label columns: those of `ChallengeClasses.challenge2020`, in its order (checked).
-    public let classCodes: [String]
-    /// The leads in stored order.
-    public let leadNames: [String]
-    /// Samples per second of every record.
-    public let samplingFrequency: Double
+    /// What the records are labelled for: label kind, classes (the label columns), leads and rate.
+    public let task: ECGTask
+    /// The format version of the file (1: the 12-lead 2020 task without lead masks).
+    public let formatVersion: Int64
+    /// The records preparation left out, with the reason and message of each.
+    public let skippedRecords: [ECGRecordSkip]
     /// The options the file was prepared with (`ECGDatasetPreparationOptions.canonicalDescription`).
     public let preparationOptions: String
     private let file: NetCDFFile
@@ -33,18 +33,40 @@ public final class ECGDataset: Sendable {
             throw .notADataset(url, reason: error.description)
         }
         let schema = ECGDatasetSchema(file: file, url: url)
-        try schema.checkFormat()
-        samplingFrequency = try schema.positiveDouble(ECGDatasetFormat.Attribute.samplingFrequency)
+        formatVersion = try schema.checkFormat()
+        let samplingFrequency = try schema.positiveDouble(ECGDatasetFormat.Attribute.samplingFrequency)
         preparationOptions = try schema.text(ECGDatasetFormat.Attribute.preparationOptions)
         typealias V = ECGDatasetFormat.Variable
         typealias D = ECGDatasetFormat.Dimension
         signal = try schema.variable(V.signal, .int16, [D.lead, D.sample])
         scaleFactor = Float(try schema.positiveDouble("scale_factor", of: signal))
-        leadNames = try schema.strings(V.leadName, [D.lead])
-        classCodes = try schema.strings(V.classCode, [D.classes])
-        guard classCodes == ChallengeClasses.challenge2020.codes else {
-            throw .schemaMismatch(url, object: "variable '\(V.classCode)'", reason: "the label columns are not the "
-                + "\(ChallengeClasses.challenge2020.count) scored classes of the 2020 Challenge in their official order")
+        let leadNames = try schema.strings(V.leadName, [D.lead])
+        let classCodes = try schema.strings(V.classCode, [D.classes])
+        let labelKind: ECGTask.LabelKind
+        let classNames: [String]
+        if formatVersion == 1 {
+            guard classCodes == ChallengeClasses.challenge2020.codes else {
+                throw .schemaMismatch(url, object: "variable '\(V.classCode)'", reason: "the label columns of a version 1 "
+                    + "file are not the \(ChallengeClasses.challenge2020.count) scored classes of the 2020 Challenge")
+            }
+            labelKind = .multiLabel
+            classNames = ECGTask.classes(of: .challenge2020).map(\.name)
+        } else {
+            let kind = try schema.text(ECGDatasetFormat.Attribute.labelKind)
+            guard let parsed = ECGTask.LabelKind(rawValue: kind) else {
+                throw .schemaMismatch(url, object: "global attribute '\(ECGDatasetFormat.Attribute.labelKind)'",
+                                      reason: "'\(kind)' is not one of "
+                                        + ECGTask.LabelKind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            labelKind = parsed
+            classNames = try schema.strings(V.className, [D.classes])
+        }
+        task = ECGTask(labelKind: labelKind, classes: zip(classCodes, classNames).map { ECGTask.Class(code: $0, name: $1) },
+                       leads: leadNames, samplingFrequency: samplingFrequency)
+        do {
+            try task.validate()
+        } catch {
+            throw .schemaMismatch(url, object: "its task", reason: error.description)
         }
         let ids = try schema.strings(V.recordID, [D.record])
         let sources = try schema.strings(V.source, [D.record])
@@ -56,7 +78,15 @@ public final class ECGDataset: Sendable {
         let sexes: [Int8] = try schema.values(V.sex, [D.record])
         let splits: [Int8] = try schema.values(V.split, [D.record])
         let labels: [UInt8] = try schema.values(V.label, [D.record, D.classes])
+        let masks: [UInt8] = formatVersion == 1 ? [UInt8](repeating: 1, count: ids.count * leadNames.count)
+            : try schema.values(V.leadMask, [D.record, D.lead])
         let sampleCount = try schema.length(of: D.sample)
+        let skippedFiles = try schema.strings(V.skippedFile, [D.skipped])
+        let skippedReasons = try schema.strings(V.skippedReason, [D.skipped])
+        let skippedMessages = try schema.strings(V.skippedMessage, [D.skipped])
+        skippedRecords = zip(skippedFiles, zip(skippedReasons, skippedMessages)).map { file, rest in
+            ECGRecordSkip(file: file, reason: ECGRecordSkipReason(rawValue: rest.0) ?? .damagedSignalFile, message: rest.1)
+        }
 
         var records: [ECGDatasetRecord] = []
         records.reserveCapacity(ids.count)
@@ -82,10 +112,20 @@ public final class ECGDataset: Sendable {
                 throw .schemaMismatch(url, object: "variable '\(V.label)'", reason: "record \(index) has labels "
                     + "other than 0 and 1")
             }
+            if labelKind == .singleLabel && row.reduce(0, { $0 + Int($1) }) > 1 {
+                throw .schemaMismatch(url, object: "variable '\(V.label)'", reason: "record \(index) (\(ids[index])) of a "
+                    + "single-label dataset has more than one class")
+            }
+            let mask = Array(masks[index * leadNames.count ..< (index + 1) * leadNames.count])
+            guard mask.allSatisfy({ $0 <= 1 }) else {
+                throw .schemaMismatch(url, object: "variable '\(V.leadMask)'", reason: "record \(index) has values "
+                    + "other than 0 and 1")
+            }
             records.append(ECGDatasetRecord(
                 id: ids[index], source: sources[index], age: ages[index].isNaN ? nil : ages[index], sex: sex,
                 dxCodes: dxCodes[index].split(separator: ",").map(String.init), labels: row, split: split,
-                offset: Int(offsets[index]), length: Int(lengths[index]), clippedSamples: Int(clipped[index])))
+                offset: Int(offsets[index]), length: Int(lengths[index]), clippedSamples: Int(clipped[index]),
+                leadMask: mask))
         }
         guard expectedOffset == Int64(sampleCount) else {
             throw .inconsistentIndex(url, reason: "the records cover \(expectedOffset) samples but the sample axis "
@@ -93,6 +133,13 @@ public final class ECGDataset: Sendable {
         }
         self.records = records
     }
+
+    /// The SNOMED-CT codes (or reference labels) of the label columns.
+    public var classCodes: [String] { task.classCodes }
+    /// The leads in stored order.
+    public var leadNames: [String] { task.leads }
+    /// Samples per second of every record.
+    public var samplingFrequency: Double { task.samplingFrequency }
 
     /// Number of leads per record.
     public var leadCount: Int { leadNames.count }

@@ -30,7 +30,7 @@ public enum ECGDatasetError: Error, Sendable, CustomStringConvertible {
             return "\(url.path): not a dist-train ECG dataset (\(reason)). Prepare one with `dist-train prepare --data "
                 + "DIR --out FILE.nc`."
         case let .unsupportedVersion(url, found, supported):
-            return "\(url.path): dataset format version \(found), but this program reads version \(supported). "
+            return "\(url.path): dataset format version \(found), but this program reads versions 1 to \(supported). "
                 + "Prepare the dataset again with this program."
         case let .missingVariable(url, name):
             return "\(url.path): the dataset has no variable '\(name)'; the file is incomplete or from another "

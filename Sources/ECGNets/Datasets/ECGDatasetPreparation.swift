@@ -2,9 +2,10 @@ import DistTensor
 import Foundation
 
 /// Prepares a dataset file from a directory of WFDB records or from the simulator: every record is read, checked,
-/// put in the standard lead order, resampled, optionally band-passed, labelled and quantised (see
-/// `ECGRecordPreparation`), bad records are skipped and reported, the kept ones get a stratified split, and the
-/// file is written atomically (it appears under its name only when complete).
+/// reduced to the task's leads (a flat or missing one zeroed and masked), resampled, optionally band-passed,
+/// labelled and quantised (see `ECGRecordPreparation`), records that cannot be used are skipped and reported, the
+/// kept ones get a stratified split, and the file is written atomically (it appears under its name only when
+/// complete).
 ///
 /// Records are processed in blocks of `blockSize`, each block spread over `Parallel.threadCount` threads and then
 /// appended to the file, so memory holds one block of signals at a time (plus the small index), whatever the
@@ -33,14 +34,21 @@ public struct ECGDatasetPreparation: Sendable {
         var skips: [ECGRecordSkip] = []
         var splitCounts: [DatasetSplit: Int] = [:]
         var unlabelled = 0, clipped = 0
+        var masked: [ECGMaskedLeadRecord] = []
         do {
             try NetCDFFile.writeAtomically(to: url) { file in
-                var writer = try ECGDatasetWriter(file: file, options: options, classes: recordPreparation.classes)
+                var writer = try ECGDatasetWriter(file: file, options: options)
                 for blockStart in stride(from: 0, to: items.count, by: blockSize) {
                     let block = Array(items[blockStart..<min(items.count, blockStart + blockSize)])
                     for outcome in prepareInParallel(block) {
                         switch outcome {
-                        case let .success(record): try writer.append(record)
+                        case let .success(record):
+                            if record.leadMask.contains(0) {
+                                masked.append(ECGMaskedLeadRecord(
+                                    recordID: record.id, leads: zip(options.leads, record.leadMask).filter { $0.1 == 0 }.map(\.0),
+                                    problems: record.maskedLeadProblems))
+                            }
+                            try writer.append(record)
                         case let .failure(skip): skips.append(skip)
                         }
                     }
@@ -53,7 +61,7 @@ public struct ECGDatasetPreparation: Sendable {
                 }
                 let labels = writer.records.flatMap(\.labels)
                 let fractions = DatasetSplit.allCases.map(options.splitFractions.fraction(of:))
-                let split = IterativeStratification.assign(labels: labels, labelCount: recordPreparation.classes.count,
+                let split = IterativeStratification.assign(labels: labels, labelCount: recordPreparation.task.classes.count,
                                                            fractions: fractions, seed: options.splitSeed)
                     .map { DatasetSplit(rawValue: Int8($0)) ?? .train }
                 for part in split { splitCounts[part, default: 0] += 1 }
@@ -61,7 +69,7 @@ public struct ECGDatasetPreparation: Sendable {
                 clipped = writer.records.reduce(0) { $0 + $1.clippedSamples }
                 try writer.finish(split: split, skips: skips,
                                   attributes: attributes(source: source, recordCount: writer.records.count,
-                                                         clipped: clipped, skips: skips))
+                                                         clipped: clipped, masked: masked.count, skips: skips))
             }
         } catch let error as ECGDatasetPreparationError {
             throw error
@@ -70,7 +78,8 @@ public struct ECGDatasetPreparation: Sendable {
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
         return ECGDatasetPreparationSummary(url: url, recordsRead: items.count, recordsPerSplit: splitCounts,
-                                            unlabelledRecords: unlabelled, clippedSamples: clipped, skips: skips,
+                                            unlabelledRecords: unlabelled, clippedSamples: clipped,
+                                            maskedLeadRecords: masked, skips: skips,
                                             bytes: bytes, seconds: Date().timeIntervalSince(started))
     }
 
@@ -129,19 +138,21 @@ public struct ECGDatasetPreparation: Sendable {
     }
 
     /// The global attributes of the file.
-    private func attributes(source: ECGDatasetSource, recordCount: Int, clipped: Int, skips: [ECGRecordSkip])
+    private func attributes(source: ECGDatasetSource, recordCount: Int, clipped: Int, masked: Int, skips: [ECGRecordSkip])
         -> [(String, NetCDFAttribute)] {
         var attributes: [(String, NetCDFAttribute)] = [
             ("Conventions", .text("CF-1.8")),
-            ("title", .text("12-lead ECG records prepared for dist-train")),
+            ("title", .text("ECG records prepared for dist-train (\(options.task.summary))")),
             (ECGDatasetFormat.Attribute.format, .text(ECGDatasetFormat.name)),
             (ECGDatasetFormat.Attribute.version, .integer(ECGDatasetFormat.version)),
+            (ECGDatasetFormat.Attribute.labelKind, .text(options.labels.labelKind.rawValue)),
+            ("labels", .text(options.labels.description)),
             (ECGDatasetFormat.Attribute.samplingFrequency, .double(options.samplingFrequency)),
             ("sampling_frequency_units", .text("Hz")),
             ("resampling", .text("polyphase, equivalent to scipy.signal.resample_poly(x, up, down) with its defaults "
                 + "(Kaiser window, beta 5.0, 20 * max(up, down) + 1 taps, zero padding)")),
             ("band_pass", .text(options.bandPass?.description ?? "none")),
-            ("split_method", .text("iterative stratification over the scored labels (Sechidis et al. 2011)")),
+            ("split_method", .text("iterative stratification over the labels (Sechidis et al. 2011)")),
             ("split_seed", .integer(Int64(bitPattern: options.splitSeed))),
             ("split_fractions", .doubles(DatasetSplit.allCases.map(options.splitFractions.fraction(of:)))),
             (ECGDatasetFormat.Attribute.preparationOptions, .text(options.canonicalDescription)),
@@ -149,6 +160,9 @@ public struct ECGDatasetPreparation: Sendable {
             ("software", .text("dist-train (ECGNets)")),
             ("record_count", .integer(Int64(recordCount))),
             ("clipped_sample_count", .integer(Int64(clipped))),
+            ("masked_lead_record_count", .integer(Int64(masked))),
+            ("flat_leads", .text(options.dropsFlatLeads ? "records with a flat, NaN or missing lead are skipped"
+                : "a flat, NaN or missing lead is stored as zeros and 0 in lead_mask")),
             ("skipped_record_count", .integer(Int64(skips.count))),
         ]
         switch source {

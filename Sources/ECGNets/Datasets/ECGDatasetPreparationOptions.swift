@@ -1,8 +1,22 @@
-/// How records are turned into a dataset file: target sampling rate, optional band-pass, split, what to do with
-/// records that have no scored label, and compression.
+/// How records are turned into a dataset file: where labels come from (and so the task's classes), which leads,
+/// the sampling rate, optional band-pass, split, what to do with records that have no scored label or a flat
+/// lead, and compression.
 public struct ECGDatasetPreparationOptions: Sendable, Equatable {
     /// The rate every record is resampled to (`resample_poly`), in Hz; default 500.
     public var samplingFrequency: Double
+    /// Header Dx codes onto a class list (default: the 2020 Challenge's), or a reference file of one label each.
+    public var labels: ECGLabelSource
+    /// The leads kept, by standard name, in stored order (default: the 12).
+    public var leads: [String]
+    /// Skip records with a flat, NaN or missing lead among `leads`, instead of keeping them with that lead zeroed
+    /// and masked (the default: every record counts).
+    public var dropsFlatLeads: Bool
+    /// Skip a record that lacks one of `leads` (reason `missing_lead`) instead of masking the lead: evaluation and
+    /// prediction ask this, since a network cannot be applied to leads a record does not have.
+    public var skipsRecordsMissingLeads = false
+    /// Keep a record the reference file does not label, with no class (an all-zero label row), instead of skipping
+    /// it: prediction needs no labels.
+    public var labelsMayBeMissing = false
     /// Applied after resampling; nil (the default) for none.
     public var bandPass: ECGBandPass?
     public var splitFractions: DatasetSplitFractions
@@ -13,12 +27,16 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
     /// Deflate level 1...9 of the signal variable, or nil (the default) for uncompressed, fastest-to-read storage.
     public var deflateLevel: Int?
 
-    /// Options with the defaults: 500 Hz, no band-pass, 0.8/0.1/0.1 split with seed 0, unlabelled records kept,
-    /// no compression.
-    public init(samplingFrequency: Double = 500, bandPass: ECGBandPass? = nil,
+    /// Options with the defaults: the 2020 Challenge classes, 12 leads, 500 Hz, flat leads kept (masked), no
+    /// band-pass, 0.8/0.1/0.1 split with seed 0, unlabelled records kept, no compression.
+    public init(samplingFrequency: Double = 500, labels: ECGLabelSource = .challenge2020,
+                leads: [String] = ECGTask.twelveLeads, dropsFlatLeads: Bool = false, bandPass: ECGBandPass? = nil,
                 splitFractions: DatasetSplitFractions = .standard, splitSeed: UInt64 = 0,
                 keepsUnlabelledRecords: Bool = true, deflateLevel: Int? = nil) {
         self.samplingFrequency = samplingFrequency
+        self.labels = labels
+        self.leads = leads
+        self.dropsFlatLeads = dropsFlatLeads
         self.bandPass = bandPass
         self.splitFractions = splitFractions
         self.splitSeed = splitSeed
@@ -26,8 +44,22 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
         self.deflateLevel = deflateLevel
     }
 
-    /// Throws if the rate, band-pass or deflate level cannot be used.
+    /// The task a dataset prepared with these options holds.
+    public var task: ECGTask {
+        ECGTask(labelKind: labels.labelKind, classes: labels.classes, leads: leads, samplingFrequency: samplingFrequency)
+    }
+
+    /// Throws if the task, rate, band-pass or deflate level cannot be used.
     public func validate() throws(ECGDatasetPreparationError) {
+        do {
+            try task.validate()
+        } catch {
+            throw .invalidOption(error.description)
+        }
+        guard leads.allSatisfy(ECGTask.twelveLeads.contains) else {
+            throw .invalidOption("leads \(leads.joined(separator: ",")) are not all standard lead names "
+                + "(\(ECGTask.twelveLeads.joined(separator: ", ")))")
+        }
         guard samplingFrequency.isFinite, samplingFrequency > 0 else {
             throw .invalidOption("sampling frequency \(samplingFrequency) Hz is not a positive number")
         }
@@ -49,6 +81,8 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
         "format=\(ECGDatasetFormat.version);rate=\(samplingFrequency);"
             + "bandpass=\(bandPass.map { "\($0.order):\($0.lowCutoff):\($0.highCutoff)" } ?? "none");"
             + "split=\(splitFractions);seed=\(splitSeed);unlabelled=\(keepsUnlabelledRecords ? "keep" : "drop");"
-            + "deflate=\(deflateLevel.map(String.init) ?? "none")"
+            + "deflate=\(deflateLevel.map(String.init) ?? "none");classes=\(labels.canonicalDescription);"
+            + "leads=\(leads.joined(separator: ","));flat=\(dropsFlatLeads ? "drop" : "keep")"
+            + (skipsRecordsMissingLeads ? ";missing=skip" : "") + (labelsMayBeMissing ? ";unlabelled-reference=keep" : "")
     }
 }

@@ -30,7 +30,7 @@ public struct ECGDatasetPreparationReport {
     public func show(_ summary: ECGDatasetPreparationSummary) {
         let splits = DatasetSplit.allCases.map { "\($0) \(summary.recordsPerSplit[$0] ?? 0)" }.joined(separator: ", ")
         output("\(label): wrote \(summary.url.path): \(summary.recordsKept) of \(summary.recordsRead) records kept "
-              + "(\(splits)); \(summary.unlabelledRecords) without a scored label")
+              + "(\(splits)); \(summary.unlabelledRecords) without a label")
         let counts = summary.skipCounts.sorted { $0.key < $1.key }
         if counts.isEmpty {
             output("\(label): no records skipped")
@@ -38,6 +38,15 @@ public struct ECGDatasetPreparationReport {
             output("\(label): \(summary.skips.count) records skipped: "
                   + counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
             for skip in summary.skips { output("\(label):   skipped \(skip.file): \(skip.reason): \(skip.message)") }
+        }
+        if summary.maskedLeadRecords.isEmpty {
+            output("\(label): every kept record has all its leads")
+        } else {
+            output("\(label): \(summary.maskedLeadRecords.count) records kept with a flat, NaN or missing lead stored as "
+                   + "zeros and masked (--drop-flat-leads skips them):")
+            for record in summary.maskedLeadRecords {
+                output("\(label):   \(record.recordID): lead \(record.leads.joined(separator: ", ")) masked")
+            }
         }
         if summary.clippedSamples > 0 {
             output("\(label): \(summary.clippedSamples) samples beyond ±32.767 mV were clipped")

@@ -12,6 +12,8 @@ public struct ECGDatasetPreparationSummary: Sendable {
     public let unlabelledRecords: Int
     /// Samples clipped to the int16 range, over all records.
     public let clippedSamples: Int
+    /// Records kept with a flat, NaN or missing lead stored as zeros (and masked), in the order written.
+    public let maskedLeadRecords: [ECGMaskedLeadRecord]
     /// Every record left out, in the order found.
     public let skips: [ECGRecordSkip]
     /// Size of the written file.
@@ -26,4 +28,13 @@ public struct ECGDatasetPreparationSummary: Sendable {
     public var skipCounts: [ECGRecordSkipReason: Int] {
         Dictionary(grouping: skips, by: \.reason).mapValues(\.count)
     }
+}
+
+/// A record kept although some of its leads could not be used: which leads are zero in it, and why.
+public struct ECGMaskedLeadRecord: Sendable, Equatable {
+    public let recordID: String
+    /// The masked leads, by name.
+    public let leads: [String]
+    /// What was wrong with each (the record finding, or that the lead is absent).
+    public let problems: [String]
 }

@@ -18,4 +18,10 @@ public struct ECGDatasetRecord: Sendable, Equatable {
     public let length: Int
     /// Samples that were clipped to the int16 range when stored.
     public let clippedSamples: Int
+    /// One value per lead of the dataset: 1 where the record has it, 0 where it was flat, NaN or missing and is
+    /// stored as zeros.
+    public let leadMask: [UInt8]
+
+    /// Whether every lead of the record is real.
+    public var hasAllLeads: Bool { !leadMask.contains(0) }
 }

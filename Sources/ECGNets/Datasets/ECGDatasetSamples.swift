@@ -11,6 +11,9 @@ import DistTensor
 /// standardisation the policy's magnitudes are lead standard deviations, centred they are millivolts). Evaluation
 /// mode takes the record's first window, normalised, without augmentation.
 ///
+/// `leadNames` picks the network's leads by name from the dataset's (e.g. lead II, or the six limb leads, of a
+/// 12-lead dataset), in the network's order.
+///
 /// `fill` reuses one buffer sized for the longest record of the split, so it allocates nothing; call it from one
 /// thread at a time (the training thread).
 public final class ECGDatasetSamples: SampleSource {
@@ -29,15 +32,30 @@ public final class ECGDatasetSamples: SampleSource {
     public let mode: Mode
     public let normalization: SignalNormalization
     public var count: Int { recordIndices.count }
-    public var leads: Int { dataset.leadCount }
+    public var leads: Int { leadRows.count }
+    /// The dataset lead (row) of each input lead.
+    public let leadRows: [Int]
     public var classes: Int { dataset.classCodes.count }
     public var length: Int { windowing.length }
     private let recordBuffer: UnsafeMutableBufferPointer<Float>
+    /// The picked leads of a record, when they are not all the dataset's leads in its order.
+    private let selectedBuffer: UnsafeMutableBufferPointer<Float>?
 
     /// Samples of `recordIndices` (e.g. `dataset.indices(in: .train)`) of `dataset`, in windows of `windowLength`
     /// samples (default 5000: 10 s at 500 Hz).
     public init(dataset: ECGDataset, recordIndices: [Int], windowLength: Int = ECGWindowing.standardLength,
-                mode: Mode, normalization: SignalNormalization = .centered) throws(ECGDatasetError) {
+                mode: Mode, normalization: SignalNormalization = .centered, leadNames: [String]? = nil)
+        throws(ECGDatasetError) {
+        var rows: [Int] = []
+        for name in leadNames ?? dataset.leadNames {
+            guard let row = dataset.leadNames.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) else {
+                throw .incompatibleSettings(dataset.url, reason: "it has no lead \(name) (its leads are "
+                    + "\(dataset.leadNames.joined(separator: ", "))); the network reads \((leadNames ?? []).joined(separator: ", ")). "
+                    + "Prepare the records with those leads")
+            }
+            rows.append(row)
+        }
+        leadRows = rows
         let windowing: ECGWindowing
         do {
             windowing = try ECGWindowing(length: windowLength)
@@ -59,10 +77,18 @@ public final class ECGDatasetSamples: SampleSource {
         let longest = recordIndices.map { dataset.records[$0].length }.max() ?? 0
         recordBuffer = .allocate(capacity: max(1, longest * dataset.leadCount))
         recordBuffer.initialize(repeating: 0)
+        if rows == Array(0..<dataset.leadCount) {
+            selectedBuffer = nil
+        } else {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, longest * rows.count))
+            buffer.initialize(repeating: 0)
+            selectedBuffer = buffer
+        }
     }
 
     deinit {
         recordBuffer.deallocate()
+        selectedBuffer?.deallocate()
     }
 
     /// Where sample `index` is cut from its record in `epoch`.
@@ -85,8 +111,16 @@ public final class ECGDatasetSamples: SampleSource {
         }
         let recordIndex = recordIndices[index]
         let record = dataset.records[recordIndex]
-        let recordSamples = UnsafeMutableBufferPointer(rebasing: recordBuffer[0 ..< leads * record.length])
+        var recordSamples = UnsafeMutableBufferPointer(rebasing: recordBuffer[0 ..< dataset.leadCount * record.length])
         try dataset.readSignal(recordIndex, into: recordSamples)
+        if let selectedBuffer {
+            let length = record.length
+            for (lead, row) in leadRows.enumerated() {
+                let source = recordBuffer.baseAddress! + row * length
+                (selectedBuffer.baseAddress! + lead * length).update(from: source, count: length)
+            }
+            recordSamples = UnsafeMutableBufferPointer(rebasing: selectedBuffer[0 ..< leads * length])
+        }
         let placement = placement(of: index, epoch: epoch)
         let window = UnsafeMutableBufferPointer(start: signal, count: leads * length)
         try windowing.write(placement, ofRecord: UnsafeBufferPointer(recordSamples), leadCount: leads,

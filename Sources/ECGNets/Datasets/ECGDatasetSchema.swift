@@ -7,8 +7,9 @@ struct ECGDatasetSchema {
     let file: NetCDFFile
     let url: URL
 
-    /// Throws unless the file says it is a dataset of the supported version.
-    func checkFormat() throws(ECGDatasetError) {
+    /// Throws unless the file says it is a dataset of a readable version; returns the version.
+    @discardableResult
+    func checkFormat() throws(ECGDatasetError) -> Int64 {
         let attributes = file.root.attributes
         let format: String
         do {
@@ -26,9 +27,10 @@ struct ECGDatasetSchema {
             throw .schemaMismatch(url, object: "global attribute '\(ECGDatasetFormat.Attribute.version)'",
                                   reason: error.description)
         }
-        guard version == ECGDatasetFormat.version else {
+        guard ECGDatasetFormat.readableVersions.contains(version) else {
             throw .unsupportedVersion(url, found: version, supported: ECGDatasetFormat.version)
         }
+        return version
     }
 
     /// The text of global attribute `name`.

@@ -1,19 +1,20 @@
 import DistTensor
 import Foundation
 
-// MARK: - The prepared ECG dataset file (format version 1)
+// MARK: - The prepared ECG dataset file (format version 2)
 //
 // One NetCDF-4 file, CF-1.8 style, readable with `ncdump`, netCDF4-python and xarray:
 //
 //   dimensions:
-//     lead = 12 ;                 I, II, III, aVR, aVL, aVF, V1..V6 (variable lead_name)
-//     class = 27 ;                the scored classes of the 2020 Challenge, in weights.csv order (class_code)
+//     lead = L ;                  the task's leads by standard name (variable lead_name), e.g. all 12 or II
+//     class = C ;                 the task's classes (class_code, class_name): by default the 27 scored
+//                                 classes of the 2020 Challenge in weights.csv order
 //     sample = UNLIMITED ;        all records' samples one after another: ONE long per-lead axis, so a record
 //                                 keeps its own length (no cropping or padding at preparation)
 //     record = N ;
 //     skipped = UNLIMITED ;       records left out, with file, reason and message
 //   variables:
-//     short  signal(lead, sample)        µV: scale_factor = 0.001, units = "mV"; chunks of 12 x 4096
+//     short  signal(lead, sample)        µV: scale_factor = 0.001, units = "mV"; chunks of L x 4096
 //     int64  record_offset(record)       first sample of the record along `sample`
 //     int    record_length(record)       its number of samples (at sampling_frequency)
 //     string record_id(record)           the WFDB record name (e.g. E07500, SIM00001)
@@ -21,13 +22,18 @@ import Foundation
 //     double age(record)                 years; _FillValue = NaN when unknown
 //     byte   sex(record)                 flag_values 0, 1, 2: "unknown male female"
 //     string dx_codes(record)            every Dx code of the header, comma-separated (unscored ones kept)
-//     ubyte  label(record, class)        multi-hot over the 27 scored classes (equivalent pairs both set)
+//     ubyte  label(record, class)        multi-hot over the classes (Challenge equivalent pairs both set), or
+//                                        one-hot for a single-label task (label_kind = "single-label")
+//     ubyte  lead_mask(record, lead)     1 where the record has the lead, 0 where it was flat, NaN or missing
+//                                        and is stored as zeros (every record counts)
 //     int    clipped_samples(record)     samples beyond ±32.767 mV stored as ±32767 µV
-//     string class_code(class)           SNOMED-CT codes
+//     string class_code(class)           SNOMED-CT codes, or labels such as CinC 2017's N, A, O, ~
+//     string class_name(class)           short names for reports
 //     string lead_name(lead)
 //     byte   split(record)               flag_values 0, 1, 2: "train validation test"
 //     string skipped_file(skipped), skipped_reason(skipped), skipped_message(skipped)
-//   global attributes: Conventions, title, dataset_format, format_version, sampling_frequency (Hz), resampling,
+//   global attributes: Conventions, title, dataset_format, format_version, label_kind, sampling_frequency (Hz),
+//     masked_lead_record_count, resampling,
 //     band_pass, split_method, split_seed, split_fractions, preparation_options, source_path, source_kind,
 //     created (ISO 8601), software, record_count, clipped_sample_count, skipped_record_count, and
 //     skipped_<reason> (one count per ECGRecordSkipReason).
@@ -44,19 +50,18 @@ import Foundation
 struct ECGDatasetWriter {
     private let file: NetCDFFile
     private let signal: NetCDFVariable
-    private let classes: ChallengeClasses
+    private let task: ECGTask
     private(set) var records: [PreparedECGRecord] = []
     private(set) var offset = 0
 
     /// Starts a dataset in the freshly created `file`: dimensions and the signal variable.
-    init(file: NetCDFFile, options: ECGDatasetPreparationOptions, classes: ChallengeClasses) throws {
+    init(file: NetCDFFile, options: ECGDatasetPreparationOptions) throws {
         self.file = file
-        self.classes = classes
+        task = options.task
         let root = file.root
-        let lead = try root.createDimension(named: ECGDatasetFormat.Dimension.lead,
-                                            length: ECGDatasetFormat.leadNames.count)
+        let lead = try root.createDimension(named: ECGDatasetFormat.Dimension.lead, length: task.leads.count)
         let sample = try root.createUnlimitedDimension(named: ECGDatasetFormat.Dimension.sample)
-        let chunks = [ECGDatasetFormat.leadNames.count, ECGDatasetFormat.chunkLength]
+        let chunks = [task.leads.count, ECGDatasetFormat.chunkLength]
         signal = try root.createVariable(
             named: ECGDatasetFormat.Variable.signal, type: .int16, dimensions: [lead, sample],
             storage: .chunked(chunks, deflateLevel: options.deflateLevel, shuffle: options.deflateLevel != nil,
@@ -68,12 +73,12 @@ struct ECGDatasetWriter {
             "Stored as int16 microvolts; record r is samples record_offset[r] ..< record_offset[r] + "
                 + "record_length[r]. Values beyond +-32.767 mV are clipped (see clipped_samples)."))
         try root.createVariable(named: ECGDatasetFormat.Variable.leadName, type: .string, dimensions: [lead])
-            .write(ECGDatasetFormat.leadNames)
+            .write(task.leads)
     }
 
     /// Appends `record`'s samples after the previous records and keeps its index entries (without samples).
     mutating func append(_ record: PreparedECGRecord) throws {
-        try signal.write(record.samples, start: [0, offset], count: [ECGDatasetFormat.leadNames.count, record.length])
+        try signal.write(record.samples, start: [0, offset], count: [task.leads.count, record.length])
         var entry = record
         entry.samples = []
         records.append(entry)
@@ -84,7 +89,8 @@ struct ECGDatasetWriter {
     func finish(split: [DatasetSplit], skips: [ECGRecordSkip], attributes: [(String, NetCDFAttribute)]) throws {
         let root = file.root
         let record = try root.createDimension(named: ECGDatasetFormat.Dimension.record, length: records.count)
-        let classDimension = try root.createDimension(named: ECGDatasetFormat.Dimension.classes, length: classes.count)
+        let classDimension = try root.createDimension(named: ECGDatasetFormat.Dimension.classes, length: task.classes.count)
+        let leadDimension = try root.dimension(named: ECGDatasetFormat.Dimension.lead)
         typealias V = ECGDatasetFormat.Variable
 
         func variable(_ name: String, _ type: NetCDFType, _ dimensions: [NetCDFDimension], _ longName: String,
@@ -115,12 +121,18 @@ struct ECGDatasetWriter {
             .write(records.map { ECGDatasetFormat.flag(of: $0.sex) })
         try variable(V.dxCodes, .string, [record], "SNOMED-CT Dx codes of the header, comma-separated")
             .write(records.map { $0.dxCodes.joined(separator: ",") })
-        try variable(V.label, .uint8, [record, classDimension], "multi-hot scored labels",
+        try variable(V.label, .uint8, [record, classDimension],
+                     task.labelKind == .singleLabel ? "one-hot class" : "multi-hot labels",
                      [("flag_values", .integers([0, 1])), ("flag_meanings", .text("absent present"))])
             .write(records.flatMap(\.labels))
+        try variable(V.leadMask, .uint8, [record, leadDimension], "lead present (0: flat, NaN or missing, stored as zeros)",
+                     [("flag_values", .integers([0, 1])), ("flag_meanings", .text("masked present"))])
+            .write(records.flatMap(\.leadMask))
         try variable(V.clippedSamples, .int32, [record], "samples clipped to the int16 range")
             .write(records.map { Int32(clamping: $0.clippedSamples) })
-        try variable(V.classCode, .string, [classDimension], "SNOMED-CT code of the scored class").write(classes.codes)
+        try variable(V.classCode, .string, [classDimension], "code of the class (SNOMED-CT, or a reference label)")
+            .write(task.classCodes)
+        try variable(V.className, .string, [classDimension], "short name of the class").write(task.classes.map(\.name))
         try variable(V.split, .int8, [record], "dataset split",
                      [("flag_values", .integers(DatasetSplit.allCases.map { Int64($0.rawValue) })),
                       ("flag_meanings", .text(DatasetSplit.allCases.map(\.description).joined(separator: " ")))])

@@ -1,19 +1,26 @@
 import Foundation
 
 /// Turns one record into what a dataset file stores, or into the reason it must be skipped: read and check it,
-/// put its leads in the standard order, resample, band-pass, map its Dx codes to the scored classes and
-/// quantise it to int16 µV. Safe to use from several threads at once.
+/// take the task's leads by name (a flat, NaN or missing one is zeroed and masked, or skips the record when asked),
+/// resample, band-pass, label it from its Dx codes or the reference file, and quantise it to int16 µV. Safe to use
+/// from several threads at once.
 struct ECGRecordPreparation: Sendable {
     let options: ECGDatasetPreparationOptions
-    let classes: ChallengeClasses
+    let task: ECGTask
     let filter: ButterworthBandPassFilter?
+    /// The Challenge class list whose equivalent codes label together, when the labels come from one.
+    private let challengeClasses: ChallengeClasses?
 
     /// A preparation for validated `options`.
-    init(options: ECGDatasetPreparationOptions, classes: ChallengeClasses = .challenge2020)
-        throws(ECGDatasetPreparationError) {
+    init(options: ECGDatasetPreparationOptions) throws(ECGDatasetPreparationError) {
         try options.validate()
         self.options = options
-        self.classes = classes
+        task = options.task
+        switch options.labels {
+        case .challenge2020: challengeClasses = .challenge2020
+        case .challenge2021: challengeClasses = .challenge2021
+        case .snomedList, .reference: challengeClasses = nil
+        }
         do {
             filter = try options.bandPass?.filter(samplingFrequency: options.samplingFrequency)
         } catch {
@@ -36,24 +43,52 @@ struct ECGRecordPreparation: Sendable {
         func skip(_ reason: ECGRecordSkipReason, _ message: String) -> Result<PreparedECGRecord, ECGRecordSkip> {
             .failure(ECGRecordSkip(file: file, reason: reason, message: message))
         }
-        if let finding = record.validate().first(where: { $0.severity == .error }) {
-            if case .nonFiniteSamples = finding { return skip(.nonFiniteLead, finding.description) }
-            return skip(.flatLead, finding.description)
+        guard record.sampleCount > 0 else { return skip(.flatLead, ECGRecordFinding.emptyRecord(file: record.headerURL).description) }
+        let labels: [UInt8]
+        switch self.labels(of: record, file: file) {
+        case let .success(found): labels = found
+        case let .failure(failure): return .failure(failure)
         }
-        let standardOrder = ECGDatasetFormat.leadNames.map { name in
+        let positions = task.leads.map { name in
             record.leadNames.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame }
         }
-        guard record.leadNames.count == standardOrder.count, standardOrder.allSatisfy({ $0 != nil }) else {
-            return skip(.nonstandardLeads, "\(file): the leads are \(record.leadNames.joined(separator: ", ")), not the "
-                + "12 standard leads \(ECGDatasetFormat.leadNames.joined(separator: ", ")). Convert the record or "
-                + "leave it out.")
+        guard positions.contains(where: { $0 != nil }) else {
+            return skip(.nonstandardLeads, "\(file): the leads are \(record.leadNames.joined(separator: ", ")), none of "
+                + "the task's leads \(task.leads.joined(separator: ", ")). Convert the record or leave it out.")
         }
-        var ordered = record
-        ordered.leadNames = ECGDatasetFormat.leadNames
-        ordered.signals = standardOrder.compactMap { $0.map { record.signals[$0] } }
+        // A lead is unusable if the record lacks it, or it holds NaN/infinite samples or is constant.
+        let findings = record.validate().filter { $0.severity == .error }
+        var mask = [UInt8](repeating: 1, count: task.leads.count)
+        var problems: [String] = []
+        for (index, position) in positions.enumerated() {
+            guard let position else {
+                if options.skipsRecordsMissingLeads {
+                    return skip(.missingLead, "\(file): record \(record.id) has no lead \(task.leads[index]) (its leads are "
+                        + "\(record.leadNames.joined(separator: ", "))); the network reads \(task.leads.joined(separator: ", ")).")
+                }
+                mask[index] = 0
+                problems.append("\(file): the record has no lead \(task.leads[index])")
+                continue
+            }
+            let name = record.leadNames[position]
+            if let finding = findings.first(where: { $0.lead == name }) {
+                mask[index] = 0
+                problems.append(finding.description)
+            }
+        }
+        if options.dropsFlatLeads, let first = problems.first {
+            let nonFinite = findings.contains { if case .nonFiniteSamples = $0 { return true } else { return false } }
+            return skip(nonFinite ? .nonFiniteLead : .flatLead, first)
+        }
+        var selected = record
+        selected.leadNames = task.leads
+        selected.signals = positions.enumerated().map { index, position in
+            guard let position, mask[index] != 0 else { return [Float](repeating: 0, count: record.sampleCount) }
+            return record.signals[position]
+        }
         do {
-            ordered = try ordered.resampled(to: options.samplingFrequency)
-            if let filter { ordered = try ordered.bandPassFiltered(by: filter) }
+            selected = try selected.resampled(to: options.samplingFrequency)
+            if let filter { selected = try selected.bandPassFiltered(by: filter) }
         } catch let error as ResamplingError {
             return skip(.unusableSignal, "\(file): \(error.description)")
         } catch let error as BandPassFilterError {
@@ -61,15 +96,43 @@ struct ECGRecordPreparation: Sendable {
         } catch {
             return skip(.unusableSignal, "\(file): \(error)")
         }
-        let labels = classes.encode(dxCodes: record.diagnosisCodes).trainingTargets.map { UInt8($0 != 0 ? 1 : 0) }
         if !options.keepsUnlabelledRecords, !labels.contains(1) {
             return skip(.noScoredLabel, "\(file): none of the Dx codes \(record.diagnosisCodes) is one of the "
-                + "\(classes.count) scored classes (unlabelled records are dropped as asked).")
+                + "\(task.classes.count) classes (unlabelled records are dropped as asked).")
         }
-        let (samples, clipped) = Self.quantize(ordered.signals)
+        let (samples, clipped) = Self.quantize(selected.signals)
         return .success(PreparedECGRecord(id: record.id, source: source, age: record.age, sex: record.sex,
                                           dxCodes: record.diagnosisCodes, labels: labels, samples: samples,
-                                          length: ordered.sampleCount, clippedSamples: clipped))
+                                          length: selected.sampleCount, clippedSamples: clipped, leadMask: mask,
+                                          maskedLeadProblems: problems))
+    }
+
+    /// The record's label row over the task's classes: its Dx codes (with a Challenge list's equivalent codes
+    /// set together), or its one class from the reference file.
+    private func labels(of record: ECGRecord, file: String) -> Result<[UInt8], ECGRecordSkip> {
+        switch options.labels {
+        case .challenge2020, .challenge2021:
+            let encoded = challengeClasses?.encode(dxCodes: record.diagnosisCodes).trainingTargets ?? []
+            return .success(encoded.map { UInt8($0 != 0 ? 1 : 0) })
+        case let .snomedList(classes, _):
+            let codes = Set(record.diagnosisCodes.map { $0.trimmingCharacters(in: .whitespaces) })
+            return .success(classes.map { codes.contains($0.code) ? 1 : 0 })
+        case let .reference(references, classes, path):
+            if references[record.id] == nil && options.labelsMayBeMissing {
+                return .success([UInt8](repeating: 0, count: classes.count))
+            }
+            guard let label = references[record.id] else {
+                return .failure(ECGRecordSkip(file: file, reason: .noReferenceLabel,
+                                              message: "\(file): record \(record.id) has no line in \(path); add "
+                                                + "'\(record.id),LABEL' there or leave the record out."))
+            }
+            guard let index = classes.firstIndex(where: { $0.code == label }) else {
+                return .failure(ECGRecordSkip(file: file, reason: .noReferenceLabel,
+                                              message: "\(file): its label '\(label)' in \(path) is not one of "
+                                                + classes.map(\.code).joined(separator: ", ")))
+            }
+            return .success(classes.indices.map { $0 == index ? 1 : 0 })
+        }
     }
 
     /// Equally long leads in mV as int16 µV, lead after lead, rounded to nearest; values beyond ±32767 µV are

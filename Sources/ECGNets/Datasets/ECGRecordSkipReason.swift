@@ -11,12 +11,15 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
     case missingSignalFile = "missing_signal_file"
     /// The `# Dx:` comment is not a list of numeric SNOMED-CT codes.
     case invalidDiagnosis = "invalid_dx"
-    /// A lead holds NaN (WFDB's missing-sample marker) or infinite samples.
+    /// A lead holds NaN (WFDB's missing-sample marker) or infinite samples (only with `dropsFlatLeads`).
     case nonFiniteLead = "nan_lead"
-    /// A lead is constant (e.g. all zero: lead off), or the record has no samples.
+    /// A lead is constant (e.g. all zero: lead off) or missing (only with `dropsFlatLeads`), or the record has
+    /// no samples.
     case flatLead = "flat_lead"
     /// The leads are not the 12 standard leads (I, II, III, aVR, aVL, aVF, V1-V6).
     case nonstandardLeads = "nonstandard_leads"
+    /// The record lacks a lead the network reads (evaluation and prediction only; training masks it).
+    case missingLead = "missing_lead"
     /// The header cannot be read or parsed (other than its Dx comment).
     case malformedHeader = "malformed_header"
     /// The signal file is damaged in another way (trailing bytes, unreadable, inconsistent signal lines, samples
@@ -27,6 +30,8 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
     case unusableSignal = "unusable_signal"
     /// None of the Dx codes is a scored class and unlabelled records were asked to be dropped.
     case noScoredLabel = "no_scored_label"
+    /// The labels come from a reference file (`REFERENCE.csv`) that has no usable line for the record.
+    case noReferenceLabel = "no_reference_label"
 
     /// A short phrase for summaries ("truncated signal file", ...).
     public var description: String { rawValue.replacingOccurrences(of: "_", with: " ") }

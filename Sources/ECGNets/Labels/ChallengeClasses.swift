@@ -69,3 +69,13 @@ public struct ChallengeClasses: Sendable {
                           unscoredCodes: unscored, unknownCodes: unknown)
     }
 }
+
+extension ChallengeClasses {
+    /// The 30 classes scored in the 2021 Challenge, in the order of its dx_mapping_scored.csv; equivalent codes
+    /// are those its weights.csv writes as `a|b` (CLBBB|LBBB joins the three 2020 pairs), scored by the 2021
+    /// metric (26 classes).
+    public static let challenge2021 = ChallengeClasses(
+        classes: ChallengeTables.scored2021,
+        equivalentCodes: ChallengeTables.weights2021.classes.filter { $0.count > 1 },
+        normalCode: ChallengeTables.normalCode, scoring: .challenge2021)
+}

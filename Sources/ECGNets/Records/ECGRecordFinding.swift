@@ -26,6 +26,15 @@ public enum ECGRecordFinding: Sendable, Equatable, CustomStringConvertible {
     /// The record has no samples at all.
     case emptyRecord(file: URL)
 
+    /// The lead the finding is about, nil for the whole record.
+    public var lead: String? {
+        switch self {
+        case let .checksumMismatch(_, lead, _, _), let .initialValueMismatch(_, lead, _, _),
+             let .nonFiniteSamples(_, lead, _), let .constantLead(_, lead, _): lead
+        case .emptyRecord: nil
+        }
+    }
+
     public var severity: Severity {
         switch self {
         case .checksumMismatch, .initialValueMismatch: return .warning

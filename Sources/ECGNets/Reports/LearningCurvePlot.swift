@@ -29,6 +29,15 @@ public enum LearningCurvePlot {
                    values: entries.map(\.challengeMetric)),
             Series(name: "macro AUROC", color: "#2ca02c", cssClass: "macro-auroc", values: entries.map(\.auroc)),
         ]
+        if entries.contains(where: { $0.singleLabel != nil }) {
+            metrics = [Series(name: "macro F1", color: "#2ca02c", cssClass: "macro-f1",
+                              values: entries.map { $0.singleLabel?.macroF1 ?? .nan }),
+                       Series(name: "accuracy", color: "#ff7f0e", cssClass: "accuracy", values: entries.map(\.accuracy))]
+            if entries.contains(where: { $0.singleLabel?.cinc2017Score != nil }) {
+                metrics.append(Series(name: "CinC 2017 score", color: "#d62728", cssClass: "cinc2017-score",
+                                      values: entries.map { $0.singleLabel?.cinc2017Score ?? .nan }))
+            }
+        }
         if entries.contains(where: { $0.tunedChallengeMetric != nil }) {
             metrics.append(Series(name: "tuned Challenge metric", color: "#9467bd", cssClass: "tuned-challenge-metric",
                                   values: entries.map { $0.tunedChallengeMetric ?? .nan }))

@@ -20,6 +20,10 @@ final class TrainingCheckpoints {
     private let samplingFrequency: Double
     private let normalization: SignalNormalization
     private let datasetPreparation: String
+    /// The task, the loss's class weights and the metric that picks best.nc, recorded in every checkpoint.
+    private let task: ECGTask
+    private let classWeights: [Float]?
+    private let selectionMetric: ValidationMetric
     /// Metric history as JSON, carried through checkpoints untouched.
     var metricHistoryJSON = "[]"
     /// Scheduler and early-stopping state as JSON, carried through checkpoints untouched.
@@ -32,8 +36,12 @@ final class TrainingCheckpoints {
 
     init(options: CheckpointSettings, world: ProcessGroup, trainer: DataParallelTrainer, expectation: CheckpointExpectation,
          synchronizedBatchNormalization: Bool, runConfigurationJSON: String, windowLength: Int, samplingFrequency: Double,
-         normalization: SignalNormalization, datasetPreparation: String, output: @escaping (String) -> Void) {
+         normalization: SignalNormalization, datasetPreparation: String, task: ECGTask, classWeights: [Float]?,
+         selectionMetric: ValidationMetric, output: @escaping (String) -> Void) {
         self.output = output
+        self.task = task
+        self.classWeights = classWeights
+        self.selectionMetric = selectionMetric
         self.options = options
         self.world = world
         self.trainer = trainer
@@ -156,7 +164,8 @@ final class TrainingCheckpoints {
                 samplingFrequency: samplingFrequency, normalization: normalization,
                 datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                 runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
-                trainingStateJSON: trainingStateJSON)
+                trainingStateJSON: trainingStateJSON, task: task, classWeights: classWeights?.map(Double.init),
+                selectionMetric: selectionMetric.rawValue)
             let outcome: CheckpointSaveOutcome
             do {
                 outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

@@ -2,12 +2,15 @@ import DistTensor
 import Foundation
 
 /// The end-of-training report: best.nc (or the final network when no validation picked one) scored on the test
-/// split with its tuned thresholds, printed by rank 0 as the per-class table and the macro numbers, and written
-/// with the learning curves into `<checkpoint-dir>/report/` (text, JSON, CSV and SVG), so a user can look
-/// instead of read.
+/// split, printed by rank 0 and written with the learning curves into `<checkpoint-dir>/report/`, so a user can
+/// look instead of read: for a multi-label task the per-class table and macro numbers with the tuned thresholds
+/// (text, JSON, CSV and SVG), for a single-label one the per-class table, the CinC 2017 score where it applies
+/// and the confusion matrix (text, JSON and an SVG heat map).
 struct TrainingReport {
     let model: any ECGModel
     let dataset: ECGDataset
+    /// The metric that picked best.nc.
+    let selection: ValidationMetric
     let windowLength: Int
     let normalization: SignalNormalization
     let world: ProcessGroup
@@ -27,7 +30,7 @@ struct TrainingReport {
             let best = try CheckpointReader(url: checkpoints.bestURL)
             try best.restore(into: model, optimizer: nil)
             thresholds = best.metadata.thresholds
-            evaluated = "best.nc (step \(best.metadata.globalStep), validation Challenge metric "
+            evaluated = "best.nc (step \(best.metadata.globalStep), validation \(selection) "
                 + ValidationRound.format(best.metadata.validationMetric ?? .nan) + ")"
         }
         if world.rank == 0 {
@@ -46,11 +49,26 @@ struct TrainingReport {
         let source = try ECGDatasetSamples(dataset: dataset, recordIndices: testRecords, windowLength: windowLength, mode: .evaluation,
                                             normalization: normalization)
         guard let (probabilities, targets) = try DistributedEvaluation.gather(
-            model: model, source: source, indices: Array(0..<source.count), group: world, batchSize: batchSize) else { return }
-        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
+            model: model, source: source, indices: Array(0..<source.count), group: world, batchSize: batchSize,
+            softmax: dataset.task.labelKind == .singleLabel) else { return }
+        let task = dataset.task
+        if task.labelKind == .singleLabel {
+            let classCount = task.classes.count
+            let scores = try SingleLabelScores(
+                trueClasses: SingleLabelScores.trueClasses(targets: targets, classCount: classCount),
+                predictedClasses: SingleLabelScores.predictedClasses(outputs: probabilities, classCount: classCount),
+                classes: task.classCodes)
+            let report = SingleLabelReport(title: "Test split (\(testRecords.count) records)", scores: scores)
+            try report.write(to: folder, stem: "test")
+            output("\ntest split (\(testRecords.count) records), \(evaluated):\n\(report.text)")
+            output("dist-train: report (test.txt/.json, test-confusion.svg, learning-curves.svg, history.json) in \(folder.path)")
+            return
+        }
+        let classes = task.challengeClasses ?? .challenge2020
+        let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
         let decision = try DecisionThresholds(codes: dataset.classCodes, values: thresholds)
         // Labels from the records' Dx codes, as `evaluate` and the official scorer read them.
-        let records = try predictions.scoringRecords(thresholds: decision, scoring: ChallengeClasses.challenge2020.scoring,
+        let records = try predictions.scoringRecords(thresholds: decision, scoring: classes.scoring,
                                                      records: testRecords.map { dataset.records[$0] })
         let report = EvaluationReport(records: records, thresholds: decision)
         try report.write(into: folder, baseName: "test")

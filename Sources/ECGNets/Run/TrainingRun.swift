@@ -37,6 +37,10 @@ public final class TrainingRun {
     private let world: ProcessGroup
     private let events: TrainingRunEvents
     private let dataset: ECGDataset
+    /// What the dataset is labelled for, the class weights of its loss and the metric that selects.
+    public let task: ECGTask
+    public let classWeights: [Float]?
+    public let selection: ValidationMetric
     public let model: any ECGModel
     public let trainer: DataParallelTrainer
     private let validationSource: ECGDatasetSamples?
@@ -47,8 +51,9 @@ public final class TrainingRun {
     /// Rank 0's record of every validation (the other ranks keep an empty one).
     public private(set) var history = TrainingHistory()
 
-    /// Validates the configuration, resolves the dataset on every rank, builds the network (the task's leads and
-    /// classes), its trainer and the loop state. Nothing is trained or resumed yet.
+    /// Validates the configuration, resolves the dataset on every rank, builds the network (the dataset task's leads
+    /// and classes), its loss (the task's, with the class weights) and trainer, and the loop state. Nothing is
+    /// trained or resumed yet.
     public init(_ configuration: TrainingRunConfiguration, world: ProcessGroup, events: TrainingRunEvents = TrainingRunEvents()) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -57,11 +62,18 @@ public final class TrainingRun {
         guard configuration.batchSize >= world.size else {
             throw TrainingRunError.batchSmallerThanWorld(batchSize: configuration.batchSize, ranks: world.size)
         }
-        dataset = try configuration.data.resolve(over: world, output: events.message)
-        try Self.requireDataset(dataset, fits: configuration.task)
-        let architecture = configuration.model.sized(leads: configuration.task.leads,
-                                                     classes: configuration.task.classCodes.count)
+        dataset = try configuration.data.resolve(over: world, options: configuration.preparation, output: events.message)
+        let dataset = self.dataset
+        task = dataset.task
         let trainRecords = dataset.indices(in: .train)
+        selection = configuration.selectMetric ?? .standard(for: task)
+        try Self.requireTrainable(dataset, selection: selection, trainRecords: trainRecords)
+        do {
+            classWeights = try configuration.classWeighting.weights(for: task, labels: trainRecords.map { dataset.records[$0].labels })
+        } catch {
+            throw TrainingRunError.invalidSetting("--class-weights: \(error)")
+        }
+        let architecture = configuration.model.sized(leads: task.leads.count, classes: task.classes.count)
         let policy = configuration.augmentation
         let augmenter = policy == .none ? nil : try ECGAugmenter(policy: policy, samplingFrequency: dataset.samplingFrequency)
         let trainSource = try ECGDatasetSamples(dataset: dataset, recordIndices: trainRecords,
@@ -88,6 +100,7 @@ public final class TrainingRun {
                                                                                 weightDecay: configuration.weightDecay)),
             source: trainSource, sampler: sampler, group: world, bucketSize: configuration.bucketElements,
             seed: configuration.seed)
+        trainer.loss = task.loss(classWeights: classWeights)
         try trainer.broadcastInitialState()
         totalSteps = min(configuration.maxSteps ?? Int.max, configuration.epochs * sampler.stepsPerEpoch)
         state = TrainingLoopState(scheduler: try configuration.schedule.scheduler(learningRate: Double(configuration.learningRate),
@@ -102,15 +115,28 @@ public final class TrainingRun {
             runConfigurationJSON: Self.runConfigurationJSON(commandLine: configuration.commandLine, worldSize: world.size),
             windowLength: configuration.windowLength, samplingFrequency: dataset.samplingFrequency,
             normalization: configuration.normalization, datasetPreparation: dataset.preparationOptions,
-            output: events.message)
+            task: task, classWeights: classWeights, selectionMetric: selection, output: events.message)
     }
 
-    /// Throws unless `dataset` provides the leads and classes of `task`: the one place that decides which datasets
-    /// a run can train on.
-    static func requireDataset(_ dataset: ECGDataset, fits task: TrainingTask) throws(TrainingRunError) {
-        guard dataset.leadCount == task.leads, dataset.classCodes == task.classCodes else {
-            throw .datasetDoesNotFitTask(dataset: dataset.url.path, leads: dataset.leadCount,
-                                         classes: dataset.classCodes.count, task: task)
+    /// Throws unless the dataset's task can be trained with `selection` deciding: the one place that decides which
+    /// datasets a run can train on. A multi-label task needs a Challenge class list (its metric scores validation);
+    /// a single-label one needs one class per training record.
+    static func requireTrainable(_ dataset: ECGDataset, selection: ValidationMetric, trainRecords: [Int]) throws(TrainingRunError) {
+        let task = dataset.task
+        if task.labelKind == .multiLabel && task.challengeClasses == nil {
+            throw .unusableTask(dataset: dataset.url.path, reason: "its \(task.classes.count) classes are not the 2020 or 2021 "
+                + "Challenge class list, whose metric validation scores multi-label training with; prepare it with "
+                + "--classes 2020 or 2021")
+        }
+        guard selection.applies(to: task) else {
+            let choices = ValidationMetric.allCases.filter { $0.applies(to: task) }.map(\.rawValue).joined(separator: ", ")
+            throw .invalidSetting("--select-metric \(selection.rawValue) does not apply to a \(task.labelKind) task with "
+                + "classes \(task.classCodes.prefix(8).joined(separator: ", ")); use one of \(choices)")
+        }
+        if task.labelKind == .singleLabel,
+           let record = trainRecords.lazy.map({ dataset.records[$0] }).first(where: { $0.labels.reduce(0, +) != 1 }) {
+            throw .unusableTask(dataset: dataset.url.path, reason: "training record \(record.id) of a single-label task has no "
+                + "class; prepare the training data with labels for every record (e.g. a REFERENCE.csv line each)")
         }
     }
 
@@ -182,7 +208,7 @@ public final class TrainingRun {
             events.message("dist-train: step \(trainer.globalStep), parameter digest \(ParameterDigest(of: model.parameters))")
         }
         if outcome == .completed {
-            try TrainingReport(model: model, dataset: dataset, windowLength: configuration.windowLength,
+            try TrainingReport(model: model, dataset: dataset, selection: selection, windowLength: configuration.windowLength,
                                normalization: configuration.normalization, world: world,
                                batchSize: max(1, configuration.batchSize / world.size), checkpoints: checkpoints.directory,
                                history: history, fallbackThresholds: checkpoints.thresholds, output: events.message).write()
@@ -194,7 +220,7 @@ public final class TrainingRun {
     private func stopsEarly() -> Bool {
         guard let stopper = state.earlyStopping, stopper.shouldStop else { return false }
         if world.rank == 0 {
-            events.message("dist-train: early stopping: no better validation Challenge metric in \(stopper.patience) "
+            events.message("dist-train: early stopping: no better validation \(selection) in \(stopper.patience) "
                            + "validations (best \(ValidationRound.format(stopper.bestMetric ?? .nan)))")
         }
         return true
@@ -235,13 +261,21 @@ public final class TrainingRun {
     /// metric to the scheduler and early stopping. Returns the tuned metric.
     private func validate(_ source: ECGDatasetSamples, epoch: Int, step: Int, learningRate: Double) throws -> Double {
         let round = try ValidationRound.run(model: model, source: source, group: world,
-                                            batchSize: max(1, configuration.batchSize / world.size))
+                                            batchSize: max(1, configuration.batchSize / world.size), task: task,
+                                            selection: selection)
+        let meanLoss = state.lossSinceValidation / Double(max(1, state.stepsSinceValidation))
         if let scores = round.scores, let tuning = round.tuning {
             events.message(round.summary(epoch: epoch, step: step, records: source.count))
             history.append(TrainingHistoryEntry(
-                epoch: epoch, globalStep: step, meanTrainingLoss: state.lossSinceValidation / Double(max(1, state.stepsSinceValidation)),
-                learningRate: learningRate, scores: scores, tunedChallengeMetric: tuning.tunedMetric))
+                epoch: epoch, globalStep: step, meanTrainingLoss: meanLoss, learningRate: learningRate, scores: scores,
+                tunedChallengeMetric: tuning.tunedMetric, selectionMetric: selection == .tunedChallenge ? nil : selection,
+                selectedMetric: selection == .tunedChallenge ? nil : round.metric))
             checkpoints.thresholds = tuning.thresholds.values
+        }
+        if let singleLabel = round.singleLabel {
+            events.message(round.summary(epoch: epoch, step: step, records: source.count))
+            history.append(TrainingHistoryEntry(epoch: epoch, globalStep: step, meanTrainingLoss: meanLoss, learningRate: learningRate,
+                                                singleLabel: singleLabel, selectionMetric: selection, selectedMetric: round.metric))
         }
         state.lossSinceValidation = 0
         state.stepsSinceValidation = 0

@@ -5,11 +5,15 @@ import Foundation
 /// carries it out. `validate()` checks it before anything runs; its messages name the command-line flag of each
 /// setting, since that is where users set them.
 public struct TrainingRunConfiguration: Sendable {
-    /// The architecture and its hyper-parameters; input leads and output classes are set from the task.
+    /// The architecture and its hyper-parameters; input leads and output classes are set from the dataset's task.
     public var model: ModelConfiguration = .resnet34
-    /// What the network learns (leads, classes); the dataset must provide it.
-    public var task = TrainingTask.challenge2020
     public var data = DatasetLocation()
+    /// How a record directory given as `data` is prepared: labels (and so the task), leads, rate, flat leads.
+    public var preparation = ECGDatasetPreparationOptions()
+    /// How the loss weights the classes (computed from the training split for `balanced`).
+    public var classWeighting: ClassWeighting = .none
+    /// The validation metric that picks best.nc and drives the schedule and early stopping; nil for the task's own.
+    public var selectMetric: ValidationMetric?
     /// Passes over the training split, and an optional cap on the steps (even within an epoch).
     public var epochs = 3
     public var maxSteps: Int?
@@ -66,21 +70,6 @@ public struct TrainingRunConfiguration: Sendable {
 
     /// Gradient all-reduce bucket size in floats.
     var bucketElements: Int { max(1, Int(bucketMiB * 1_048_576) / MemoryLayout<Float>.stride) }
-}
-
-/// The task a run trains for: the input leads and the output classes (SNOMED-CT codes, in output order). The
-/// dataset must provide exactly these (`TrainingRun.requireDataset(_:fits:)` is the one place that checks).
-public struct TrainingTask: Sendable, Equatable {
-    public var leads: Int
-    public var classCodes: [String]
-
-    public init(leads: Int, classCodes: [String]) {
-        self.leads = leads
-        self.classCodes = classCodes
-    }
-
-    /// 12 leads and the 27 scored classes of the 2020 Challenge: the only task training supports so far.
-    public static let challenge2020 = TrainingTask(leads: 12, classCodes: ChallengeClasses.challenge2020.codes)
 }
 
 /// The options that move the learning rate, pace validation and end training early.
@@ -195,8 +184,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     case invalidSetting(String)
     /// Fewer samples per step than ranks.
     case batchSmallerThanWorld(batchSize: Int, ranks: Int)
-    /// The dataset does not provide the task's leads and classes.
-    case datasetDoesNotFitTask(dataset: String, leads: Int, classes: Int, task: TrainingTask)
+    /// The dataset's task cannot be trained as asked (the reason says what to change).
+    case unusableTask(dataset: String, reason: String)
     /// The training split cannot be cut into the run's steps.
     case unusableTrainingSplit(dataset: String, reason: String)
     /// A checkpoint's training state (schedule, early stopping) is not one this version reads.
@@ -210,9 +199,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
             return message
         case let .batchSmallerThanWorld(batchSize, ranks):
             return "--batch-size \(batchSize) is smaller than the \(ranks) ranks: every rank needs a sample per step."
-        case let .datasetDoesNotFitTask(dataset, leads, classes, task):
-            let classList = task == .challenge2020 ? "the 27 Challenge 2020 classes" : "\(task.classCodes.count) classes"
-            return "\(dataset) has \(leads) leads and \(classes) classes; the network takes \(task.leads) leads and \(classList)."
+        case let .unusableTask(dataset, reason):
+            return "\(dataset): \(reason)"
         case let .unusableTrainingSplit(dataset, reason):
             return "\(dataset): \(reason)"
         case let .unreadableTrainingState(checkpoint, detail):

@@ -2,40 +2,68 @@ import DistTensor
 import Foundation
 
 /// One validation during training: every rank scores its share of the validation split, rank 0 computes the
-/// official Challenge scores at 0.5, tunes the per-class thresholds on them and prints one line, and every rank
-/// learns the tuned Challenge metric, which drives the best checkpoint, the plateau schedule and early stopping.
+/// task's scores and prints one line, and every rank learns the selected metric, which drives the best
+/// checkpoint, the plateau schedule and early stopping.
 ///
-/// The tuned metric is the one a checkpoint's stored thresholds reach on the validation split; it is never below
-/// the metric at 0.5 (see `ThresholdTuner`).
+/// Multi-label: the official Challenge scores at 0.5 and the per-class thresholds tuned on them (the tuned
+/// metric is never below the metric at 0.5, see `ThresholdTuner`). Single-label: the predicted class is the
+/// largest output, scored by `SingleLabelScores` (confusion matrix, F1s, CinC 2017 score); no thresholds.
 struct ValidationRound {
-    /// Tuned Challenge metric, the same on every rank.
+    /// The selected metric, the same on every rank.
     let metric: Double
-    /// Rank 0 only: the scores at 0.5 and the tuning.
+    /// Rank 0 only, multi-label: the scores at 0.5 and the tuning.
     let scores: ChallengeScores?
     let tuning: ThresholdTuningResult?
+    /// Rank 0 only, single-label: the scores.
+    let singleLabel: SingleLabelScores?
+    let selection: ValidationMetric
 
-    static func run(model: any ECGModel, source: ECGDatasetSamples, group: ProcessGroup, batchSize: Int) throws -> ValidationRound {
+    static func run(model: any ECGModel, source: ECGDatasetSamples, group: ProcessGroup, batchSize: Int, task: ECGTask,
+                    selection: ValidationMetric) throws -> ValidationRound {
         let gathered = try DistributedEvaluation.gather(model: model, source: source, indices: Array(0..<source.count),
-                                                        group: group, batchSize: batchSize)
+                                                        group: group, batchSize: batchSize,
+                                                        softmax: task.labelKind == .singleLabel)
         var scores: ChallengeScores?
         var tuning: ThresholdTuningResult?
+        var singleLabel: SingleLabelScores?
         let metric = try group.decidedByRankZero(what: "could not score the validation split") { () throws -> Double in
             guard let (probabilities, targets) = gathered else { return .nan }
-            let predictions = try ModelPredictions(probabilities: probabilities, targets: targets)
-            scores = try DistributedEvaluation.challengeScores(probabilities: probabilities, targets: targets)
+            let classCount = task.classes.count
+            if task.labelKind == .singleLabel {
+                let found = try SingleLabelScores(
+                    trueClasses: SingleLabelScores.trueClasses(targets: targets, classCount: classCount),
+                    predictedClasses: SingleLabelScores.predictedClasses(outputs: probabilities, classCount: classCount),
+                    classes: task.classCodes)
+                singleLabel = found
+                return selection.value(in: found)
+            }
+            let classes = task.challengeClasses ?? .challenge2020
+            let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
+            let atHalf = ChallengeScores(try predictions.scoringRecords(thresholds: DecisionThresholds(uniform: 0.5, classes: classes)))
+            scores = atHalf
             let tuned = try ThresholdTuner().tune(predictions)
             tuning = tuned
-            return tuned.tunedMetric
+            switch selection {
+            case .challenge: return atHalf.challengeMetric
+            case .macroAUROC: return atHalf.auroc
+            default: return tuned.tunedMetric
+            }
         }
-        return ValidationRound(metric: metric, scores: scores, tuning: tuning)
+        return ValidationRound(metric: metric, scores: scores, tuning: tuning, singleLabel: singleLabel, selection: selection)
     }
 
     /// Rank 0's line about this validation.
     func summary(epoch: Int, step: Int, records: Int) -> String {
+        let head = "validation after epoch \(epoch) (step \(step), \(records) records): "
+        if let singleLabel {
+            return head + "accuracy \(Self.format(singleLabel.accuracy))  macro F1 \(Self.format(singleLabel.macroF1))"
+                + (singleLabel.cinc2017Score.map { "  CinC 2017 score \(Self.format($0))" } ?? "")
+                + "; selects by \(selection)"
+        }
         guard let scores, let tuning else { return "" }
-        return "validation after epoch \(epoch) (step \(step), \(records) records): AUROC \(Self.format(scores.auroc))  "
-            + "AUPRC \(Self.format(scores.auprc))  F-measure \(Self.format(scores.fMeasure))  "
+        return head + "AUROC \(Self.format(scores.auroc))  AUPRC \(Self.format(scores.auprc))  F-measure \(Self.format(scores.fMeasure))  "
             + "Challenge metric \(Self.format(scores.challengeMetric)) at 0.5, \(Self.format(tuning.tunedMetric)) with tuned thresholds"
+            + (selection == .tunedChallenge ? "" : "; selects by \(selection)")
     }
 
     /// Three decimals, or n/a for an undefined metric.

@@ -23,8 +23,10 @@ public struct StepReport: Sendable {
 /// gradients are summed over ranks in buckets overlapping backward, and every rank applies the same
 /// optimizer step, so parameters stay identical everywhere.
 ///
-/// Each rank's loss term is `Σ (its samples' losses) / (samples in the global batch)`, so the summed
-/// gradient is exactly the gradient of the global batch's mean loss for any world size.
+/// Each rank's loss term is `Σ (its samples' losses) / (the global batch's weight)`, so the summed gradient is
+/// exactly the gradient of the global batch's mean loss for any world size. The weight is the number of samples,
+/// or, for softmax cross-entropy with class weights, the sum of the samples' class weights (PyTorch's weighted
+/// mean), learned with one extra all-reduce of a number before backward.
 public final class DataParallelTrainer {
     public let model: any ECGModel
     public let optimizer: Optimizer
@@ -32,7 +34,8 @@ public final class DataParallelTrainer {
     public let sampler: EpochSampler
     public let group: ProcessGroup
     public let seed: UInt64
-    public var positiveWeight: [Float]?
+    /// The loss the task trains with (binary cross-entropy without weights by default).
+    public var loss: ClassificationLoss = .binaryCrossEntropy(positiveWeight: nil)
     public private(set) var epoch = 0
     public private(set) var stepInEpoch = 0
     private let reducer: GradientAllReduce
@@ -84,19 +87,31 @@ public final class DataParallelTrainer {
         let (signals, targets) = try loadBatch(permutation[positions])
         let logits = model.forward(signals, training: true,
                                    dropoutKey: RandomStream(seed: seed, 0xD0, UInt64(globalStep), UInt64(group.rank)).state)
-        let (localMean, gradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets, positiveWeight: positiveWeight)
-        let share = Float(positions.count) / Float(globalSamples)
-        for i in 0..<gradient.count { gradient.base[i] *= share }
+        let localLoss: Double
+        let gradient: Tensor
+        if case let .binaryCrossEntropy(positiveWeight) = loss {
+            let (localMean, meanGradient) = BCEWithLogits.lossAndGradient(logits: logits, targets: targets,
+                                                                          positiveWeight: positiveWeight)
+            let share = Float(positions.count) / Float(globalSamples)
+            for i in 0..<meanGradient.count { meanGradient.base[i] *= share }
+            (localLoss, gradient) = (localMean * Double(positions.count) / Double(globalSamples), meanGradient)
+        } else {
+            var weight = [(0..<positions.count).reduce(0.0) { sum, n in
+                sum + loss.sampleWeight(target: UnsafeBufferPointer(start: targets.base + n * source.classes, count: source.classes))
+            }]
+            try weight.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+            (localLoss, gradient) = loss.lossAndGradient(logits: logits, targets: targets, normalizer: weight[0])
+        }
         model.parameters.zeroGradients()
         reducer.begin()
         model.backward(gradient) { [reducer] offset in reducer.gradientsReady(from: offset) }
         try reducer.finish()
         optimizer.step(model.parameters)
         // One tiny all-reduce per step carries the loss and the stop wishes of every rank.
-        var shared: [Double] = [localMean * Double(positions.count), stop ? 1 : 0]
+        var shared: [Double] = [localLoss, stop ? 1 : 0]
         try shared.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
         let report = StepReport(
-            step: globalStep, epoch: epoch, loss: shared[0] / Double(globalSamples), globalSamples: globalSamples,
+            step: globalStep, epoch: epoch, loss: shared[0], globalSamples: globalSamples,
             localSamples: positions.count,
             computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - reducer.waitSeconds,
             allReduceWaitSeconds: reducer.waitSeconds, stopRequested: shared[1] > 0)

@@ -14,12 +14,13 @@ public enum DistributedEvaluation {
     /// rank 0 (nil on the other ranks). Evaluation mode: running BatchNorm statistics, no dropout.
     /// `progress`, if given, is called on every rank after each batch of its share (see `score`).
     public static func gather(model: any ECGModel, source: SampleSource, indices: [Int], group: ProcessGroup,
-                              batchSize: Int, progress: ((_ done: Int, _ shareCount: Int) -> Void)? = nil)
+                              batchSize: Int, softmax: Bool = false,
+                              progress: ((_ done: Int, _ shareCount: Int) -> Void)? = nil)
         throws -> (probabilities: [Float], targets: [Float])? {
         try group.broadcast(model.parameters.buffers, root: 0)
         let share = self.share(of: indices, rank: group.rank, size: group.size, batchSize: batchSize)
         let (probabilities, targets) = try score(model: model, source: source, indices: share, batchSize: batchSize,
-                                                 progress: progress)
+                                                 softmax: softmax, progress: progress)
         let allProbabilities = try group.gather(probabilities, root: 0)
         let allTargets = try group.gather(targets, root: 0)
         return group.rank == 0 ? (allProbabilities, allTargets) : nil
@@ -38,9 +39,10 @@ public enum DistributedEvaluation {
     }
 
     /// This process's probabilities and targets `[samples × classes]` for `indices` of `source`, in batches of
-    /// `batchSize` (evaluation mode); `progress(done, indices.count)` is called after each batch.
+    /// `batchSize` (evaluation mode); `progress(done, indices.count)` is called after each batch. Probabilities are
+    /// each output's sigmoid (multi-label), or with `softmax` the softmax over a sample's outputs (single-label).
     public static func score(model: any ECGModel, source: SampleSource, indices: [Int], batchSize: Int,
-                             progress: ((_ done: Int, _ count: Int) -> Void)? = nil)
+                             softmax: Bool = false, progress: ((_ done: Int, _ count: Int) -> Void)? = nil)
         throws -> (probabilities: [Float], targets: [Float]) {
         let (leads, length, classes) = (source.leads, source.length, source.classes)
         var probabilities: [Float] = []
@@ -55,7 +57,18 @@ public enum DistributedEvaluation {
                 try source.fill(index, epoch: 0, signal: signals.base + n * leads * length, target: batchTargets.base + n * classes)
             }
             let logits = model.forward(signals, training: false)
-            probabilities += logits.array.map { 1 / (1 + exp(-$0)) }
+            if softmax {
+                let values = logits.array
+                for row in stride(from: 0, to: values.count, by: classes) {
+                    let slice = values[row ..< row + classes]
+                    let maximum = slice.max() ?? 0
+                    let exponentials = slice.map { exp(Double($0 - maximum)) }
+                    let sum = exponentials.reduce(0, +)
+                    probabilities += exponentials.map { Float($0 / sum) }
+                }
+            } else {
+                probabilities += logits.array.map { 1 / (1 + exp(-$0)) }
+            }
             targets += batchTargets.array
             progress?(start + batch.count, indices.count)
         }

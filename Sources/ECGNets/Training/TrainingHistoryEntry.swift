@@ -28,10 +28,35 @@ public struct TrainingHistoryEntry: Sendable, Equatable, Codable {
     public var accuracy: Double
     /// Per scoring class, keyed by its representative SNOMED-CT code.
     public var perClass: [String: ClassValidationMetrics]
+    /// The metric that picks the best checkpoint (`ValidationMetric` raw value) and its value here; nil in
+    /// entries from before tasks (the tuned Challenge metric then).
+    public var selectionMetric: String?
+    public var selectedMetric: Double?
+    /// A single-label task's scores (confusion matrix, F1s, CinC 2017 score); the Challenge fields are then NaN.
+    public var singleLabel: SingleLabelScores?
+
+    /// An entry of a single-label task: its scores and the selected metric's value.
+    public init(epoch: Int, globalStep: Int, meanTrainingLoss: Double, learningRate: Double,
+                singleLabel: SingleLabelScores, selectionMetric: ValidationMetric, selectedMetric: Double) {
+        self.epoch = epoch
+        self.globalStep = globalStep
+        self.meanTrainingLoss = meanTrainingLoss
+        self.learningRate = learningRate
+        (challengeMetric, auroc, auprc, fMeasure, fBetaMeasure, gBetaMeasure) = (.nan, .nan, .nan, singleLabel.macroF1, .nan, .nan)
+        tunedChallengeMetric = nil
+        accuracy = singleLabel.accuracy
+        perClass = [:]
+        self.singleLabel = singleLabel
+        self.selectionMetric = selectionMetric.rawValue
+        self.selectedMetric = selectedMetric
+    }
 
     /// An entry from the run's position and the validation's official scores.
     public init(epoch: Int, globalStep: Int, meanTrainingLoss: Double, learningRate: Double,
-                scores: ChallengeScores, tunedChallengeMetric: Double? = nil) {
+                scores: ChallengeScores, tunedChallengeMetric: Double? = nil, selectionMetric: ValidationMetric? = nil,
+                selectedMetric: Double? = nil) {
+        self.selectionMetric = selectionMetric?.rawValue
+        self.selectedMetric = selectedMetric
         self.epoch = epoch
         self.globalStep = globalStep
         self.meanTrainingLoss = meanTrainingLoss
@@ -65,6 +90,9 @@ public struct TrainingHistoryEntry: Sendable, Equatable, Codable {
         case fBetaMeasure = "f_beta_measure"
         case gBetaMeasure = "g_beta_measure"
         case perClass = "per_class"
+        case selectionMetric = "selection_metric"
+        case selectedMetric = "selected_metric"
+        case singleLabel = "single_label"
     }
 
     /// Decodes an entry, `null` numbers as NaN (and a missing tuned metric as `nil`).
@@ -86,6 +114,9 @@ public struct TrainingHistoryEntry: Sendable, Equatable, Codable {
         gBetaMeasure = try number(.gBetaMeasure)
         accuracy = try number(.accuracy)
         perClass = try container.decode([String: ClassValidationMetrics].self, forKey: .perClass)
+        selectionMetric = try container.decodeIfPresent(String.self, forKey: .selectionMetric)
+        selectedMetric = try container.decodeIfPresent(Double.self, forKey: .selectedMetric)
+        singleLabel = try container.decodeIfPresent(SingleLabelScores.self, forKey: .singleLabel)
     }
 
     /// Encodes with snake-case names like the official scorer's JSON, NaN as `null`.
@@ -105,6 +136,9 @@ public struct TrainingHistoryEntry: Sendable, Equatable, Codable {
         try container.encode(finite(gBetaMeasure), forKey: .gBetaMeasure)
         try container.encode(finite(accuracy), forKey: .accuracy)
         try container.encode(perClass, forKey: .perClass)
+        try container.encodeIfPresent(selectionMetric, forKey: .selectionMetric)
+        try container.encodeIfPresent(selectedMetric.flatMap(finite), forKey: .selectedMetric)
+        try container.encodeIfPresent(singleLabel, forKey: .singleLabel)
     }
 
     /// Equal when every field is equal, NaN matching NaN (a class without positives stays NaN).
@@ -130,5 +164,7 @@ public struct TrainingHistoryEntry: Sendable, Equatable, Codable {
             && same(lhs.accuracy, rhs.accuracy)
             && Set(lhs.perClass.keys) == Set(rhs.perClass.keys)
             && lhs.perClass.allSatisfy { sameClass($0.value, rhs.perClass[$0.key]) }
+            && lhs.selectionMetric == rhs.selectionMetric && sameOptional(lhs.selectedMetric, rhs.selectedMetric)
+            && lhs.singleLabel == rhs.singleLabel
     }
 }
