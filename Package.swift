@@ -3,7 +3,7 @@ import PackageDescription
 
 /// dist-train: data-parallel training of a 1-D ResNet on 12-lead ECGs over MPI.
 ///
-/// Dependency direction is one way: `dist-train → ECGNets → DistTensor → C shims`.
+/// Dependency direction is one way: `dist-train → ECGNets → DistTensor → C shims` (CDNNL is a small C target; the others are module maps).
 let package = Package(
     name: "dist-train",
     platforms: [.macOS(.v13)],
@@ -22,7 +22,10 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf",
                        providers: [.apt(["libnetcdf-dev"])]),
-        .target(name: "DistTensor", dependencies: ["CBLAS", "CMPI", "CNetCDF"],
+        // oneDNN (apt libdnnl-dev, which has no pkg-config file: the module map links dnnl and its OpenMP
+        // runtime). The C file holds every call that differs between oneDNN 2.x and 3.x.
+        .target(name: "CDNNL", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "DistTensor", dependencies: ["CBLAS", "CDNNL", "CMPI", "CNetCDF"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
         .target(name: "ECGNets", dependencies: ["DistTensor"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
