@@ -9,12 +9,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 // libgomp, the OpenMP runtime Debian's oneDNN runs on; declared here so the shim builds without -fopenmp.
 extern void omp_set_num_threads(int);
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+
+// libgomp reads its wait policy from the environment when it loads, before main. By default its idle threads
+// spin for a while after every parallel region, which on a shared or oversubscribed node (other ranks, other
+// jobs) burns the cores those need and stretches every barrier by a scheduler time slice (measured on the
+// 2-core machine with another process running: 1.8 vs 4.3 training samples/s). A process that chose no policy
+// therefore executes itself again, once, with OMP_WAIT_POLICY=passive (glibc hands constructors argv).
+__attribute__((constructor)) static void choose_wait_policy(int argc, char **argv, char **envp) {
+    (void)argc;
+    (void)envp;
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || !argv || !argv[0]) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv("/proc/self/exe", argv);  // only returns on failure: carry on with libgomp's default
+}
 
 static int g_threads = 1;
 static dnnl_engine_t g_engine;
@@ -78,11 +92,52 @@ const char *cdnnl_version(void) {
 
 // A reorder between a caller's buffer (handle set per call) and a kernel-format buffer; `primitive` is NULL
 // when the two formats agree and the kernel reads the caller's buffer directly.
+// A `transient` kernel buffer is needed only during one call: it lives in the calling thread's scratch at
+// `offset` (see scratch_here), shared by all layers, instead of being held by every layer.
 typedef struct {
     dnnl_primitive_t primitive;
     dnnl_memory_t user, kernel;
     size_t elements;
+    int transient;
+    size_t bytes, offset;
 } staged;
+
+// Per-thread scratch for transient kernel buffers; layers run one at a time on a thread.
+static _Thread_local char *t_scratch;
+static _Thread_local size_t t_scratch_size;
+
+static char *scratch_here(size_t bytes) {
+    if (bytes > t_scratch_size) {
+        free(t_scratch);
+        t_scratch_size = 0;
+        t_scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (t_scratch) t_scratch_size = bytes;
+    }
+    return t_scratch;
+}
+
+// Points the transient kernel buffers of `stages` into this thread's scratch.
+static dnnl_status_t place(staged *const *stages, int count, size_t total) {
+    char *base = scratch_here(total);
+    if (!base && total) return dnnl_out_of_memory;
+    for (int i = 0; i < count; i++) {
+        if (!stages[i]->transient || !stages[i]->kernel) continue;
+        dnnl_status_t status = dnnl_memory_set_data_handle(stages[i]->kernel, base + stages[i]->offset);
+        if (status != dnnl_success) return status;
+    }
+    return dnnl_success;
+}
+
+// Lays the transient buffers of `stages` out one after another; returns the bytes they need.
+static size_t lay_out(staged *const *stages, int count) {
+    size_t total = 0;
+    for (int i = 0; i < count; i++) {
+        if (!stages[i]->transient || !stages[i]->kernel) continue;
+        stages[i]->offset = total;
+        total += (stages[i]->bytes + 63) / 64 * 64;
+    }
+    return total;
+}
 
 // Reorders below this many elements run on the calling thread: a team's fork and join would cost more.
 static const size_t parallel_reorder_elements = (size_t)1 << 18;
@@ -108,6 +163,7 @@ struct cdnnl_conv {
     int shared_weights;
     dnnl_memory_t dst, bias, diff_src, diff_bias;
     float *diff_bias_kernel;
+    size_t forward_scratch, backward_scratch;
 };
 
 #define CHECK(call, what)                                                                      \
@@ -127,12 +183,14 @@ static dnnl_status_t make_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t
 // `user_to_kernel` 0 builds the way back, adding into the caller's buffer (a reorder with a sum post-op),
 // which always reorders, even between equal formats.
 static dnnl_status_t make_staged(staged *s, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *kernel_md,
-                                 int user_to_kernel) {
+                                 int user_to_kernel, int transient) {
     s->elements = dnnl_memory_desc_get_size(user_md) / sizeof(float);
+    s->transient = transient;
+    s->bytes = dnnl_memory_desc_get_size(kernel_md);
     dnnl_status_t status = make_memory(&s->user, user_md, DNNL_MEMORY_NONE);
     if (status != dnnl_success) return status;
     if (user_to_kernel && dnnl_memory_desc_equal(user_md, kernel_md)) return dnnl_success;
-    status = make_memory(&s->kernel, kernel_md, DNNL_MEMORY_ALLOCATE);
+    status = make_memory(&s->kernel, kernel_md, transient ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE);
     if (status != dnnl_success) return status;
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = NULL;
@@ -268,20 +326,24 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
                         &any_diff_weights, &kernel_dst, attr),
           precision == CDNNL_BFLOAT16 ? "bfloat16 convolution descriptor" : "convolution descriptor");
     CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
-    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1), "source reorder");
-    CHECK(make_staged(&c->weights_fwd, &user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1), "weights reorder");
+    if (training)
+        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
+                                                   query(c->fwd_pd, dnnl_query_weights_md));
+    // Kept from forward to backward: the bfloat16 source (backward-weights reads it) and, when backward-data
+    // shares it, the reordered weights. Everything else lives only during its call.
+    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1, !training), "source reorder");
+    CHECK(make_staged(&c->weights_fwd, &user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
+          "weights reorder");
     CHECK(make_memory(&c->dst, &user_dst, DNNL_MEMORY_NONE), "destination memory");
     if (with_bias) CHECK(make_memory(&c->bias, &user_bias, DNNL_MEMORY_NONE), "bias memory");
     if (training) {
         CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
         CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
-        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
-                                                   query(c->fwd_pd, dnnl_query_weights_md));
         if (!c->shared_weights)
-            CHECK(make_staged(&c->weights_bwd, &user_weights, query(c->bwd_data_pd, dnnl_query_weights_md), 1),
+            CHECK(make_staged(&c->weights_bwd, &user_weights, query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
                   "weights reorder");
-        CHECK(make_staged(&c->diff_dst, &user_dst, &kernel_dst, 1), "gradient reorder");
-        CHECK(make_staged(&c->diff_weights, &user_weights, query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0),
+        CHECK(make_staged(&c->diff_dst, &user_dst, &kernel_dst, 1, 1), "gradient reorder");
+        CHECK(make_staged(&c->diff_weights, &user_weights, query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
               "weight-gradient reorder");
         CHECK(make_memory(&c->diff_src, &user_src, DNNL_MEMORY_NONE), "input-gradient memory");
         if (with_bias) {
@@ -293,6 +355,10 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
             CHECK(make_memory(&c->diff_bias, &user_bias, c->diff_bias_kernel), "bias-gradient memory");
         }
     }
+    staged *forward_stages[] = {&c->src, &c->weights_fwd};
+    staged *backward_stages[] = {&c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    c->forward_scratch = lay_out(forward_stages, 2);
+    c->backward_scratch = lay_out(backward_stages, 3);
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
     return c;
@@ -325,6 +391,8 @@ void cdnnl_conv_destroy(cdnnl_conv *c) {
 
 int cdnnl_conv_forward(cdnnl_conv *c, const float *src, const float *weights, const float *bias, float *dst) {
     dnnl_memory_t kernel_src, kernel_weights;
+    staged *stages[] = {&c->src, &c->weights_fwd};
+    RETURN_ON_ERROR(place(stages, 2, c->forward_scratch));
     RETURN_ON_ERROR(stage_in(&c->src, src, &kernel_src));
     RETURN_ON_ERROR(stage_in(&c->weights_fwd, weights, &kernel_weights));
     RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->dst, dst));
@@ -339,6 +407,8 @@ int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, 
                         float *diff_src, float *diff_weights, float *diff_bias) {
     if (!c->training) return (int)dnnl_invalid_arguments;
     dnnl_stream_t stream = stream_here();
+    staged *stages[] = {&c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    RETURN_ON_ERROR(place(stages, 3, c->backward_scratch));
     dnnl_memory_t kernel_src = c->src.primitive ? c->src.kernel : c->src.user, kernel_diff_dst, kernel_weights;
     // In bfloat16 the forward's converted source is still in c->src.kernel; in float32 the caller's is used.
     if (!c->src.primitive) RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->src.user, (void *)src));

@@ -100,12 +100,14 @@ public final class BatchNorm1D {
         return ChannelEpilogue(scale: scale, shift: (0..<channels).map { beta[$0] - runMean[$0] * scale[$0] }, rectify: rectify)
     }
 
-    /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward.
-    public func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
+    /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward. `dy` is overwritten
+    /// (zeroed where a fused ReLU was off); with `inPlace` it receives `dL/dx` itself, which saves a buffer
+    /// of activation size where the caller needs `dy` no longer.
+    public func backward(_ dy: Tensor, _ store: ParameterStore, inPlace: Bool = false) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm1D.backward before a training forward") }
         precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
         let (rows, channels) = (x.shape[0] * x.shape[1], self.channels)
-        let dx = inputGradient.tensor(x.shape)
+        let dx = inPlace ? dy : inputGradient.tensor(x.shape)
         // Per channel: Σ dy and Σ dy·(x − μ) over this rank's batch. After a fused ReLU, dy is first zeroed
         // where the output was not positive, in the same pass.
         let mean = self.mean

@@ -149,7 +149,7 @@ final class ConvolutionPrimitive {
         guard let handle = cdnnl_conv_create(shape, key.precision.cValue, key.training ? 1 : 0, key.bias ? 1 : 0,
                                              key.rectify ? 1 : 0, &message, message.count) else {
             fatalError("oneDNN \(ComputePrecision.oneDNNVersion) cannot build a \(key.precision) convolution for \(shape): "
-                       + String(cString: message))
+                       + message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
         self.handle = handle
         self.key = key

@@ -40,6 +40,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     /// Records per forward pass unless `--batch-size` says otherwise.
     static let defaultBatchSize = 16
 
@@ -60,6 +62,7 @@ struct EvaluateCommand: ParsableCommand {
     private func evaluate(_ world: Communicator) throws {
         let threads = threading.apply(ranksOnNode: world.localSize)
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
+        inference.model.precision = arithmetic.resolved()
         if world.rank == 0 {
             print("evaluate: " + inference.describe(split: split, worldSize: world.size, threads: threads))
         }

@@ -90,6 +90,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1.") }

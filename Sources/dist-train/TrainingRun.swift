@@ -54,6 +54,7 @@ final class TrainingRun {
             throw ValidationError("\(dataset.url.path): \(error)")
         }
         model = ResNet1D(configuration, seed: options.seed)
+        model.precision = options.arithmetic.resolved()
         if options.syncBN { model.synchronizeBatchNormalization(over: world) }
         trainer = DataParallelTrainer(
             model: model,

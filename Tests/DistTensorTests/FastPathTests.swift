@@ -47,6 +47,56 @@ import Testing
         }
     }
 
+    /// The bfloat16 convolution against the float32 plain loops, element by element, within the rounding
+    /// bound of its arithmetic: each input and weight is rounded to bfloat16 (8-bit significand, relative
+    /// error ≤ u = 2⁻⁸), so each product is off by at most (2u + u²)·|x·w|, and float32 accumulation adds
+    /// about 1e-7 relative; an output is therefore within (2u + u²)·Σ|x·w| (+ float32 slack) of the exact
+    /// one, and Σ|x·w| is the plain-loop convolution of |x| with |w|. The same bound holds for the input
+    /// gradient (|dy| with |w|) and the weight gradient (|dy| with |x|).
+    @Test(arguments: [
+        (batch: 1, inChannels: 1, outChannels: 1, length: 17, kernel: 3, stride: 2, padding: 1, bias: false),
+        (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
+        (batch: 2, inChannels: 64, outChannels: 128, length: 41, kernel: 7, stride: 2, padding: 3, bias: false),
+        (batch: 1, inChannels: 12, outChannels: 16, length: 101, kernel: 15, stride: 2, padding: 7, bias: false),
+    ] as [ConvShape])
+    func bfloat16ConvolutionIsWithinItsRoundingBound(_ shape: ConvShape) {
+        var layout = ParameterLayout()
+        let conv = Conv1D(name: "conv", inChannels: shape.inChannels, outChannels: shape.outChannels, kernelSize: shape.kernel,
+                          stride: shape.stride, padding: shape.padding, bias: shape.bias, layout: &layout, workspace: Workspace())
+        conv.precision = .bfloat16
+        let store = randomStore(layout, seed: 41)
+        let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 42)
+        let w = Array(UnsafeBufferPointer(start: store.value(conv.weight), count: conv.weight.count))
+        let b = conv.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
+        let outLength = conv.outputLength(shape.length)
+        let dy = randomTensor([shape.batch, shape.outChannels, outLength], seed: 43)
+        func reference(_ x: [Float], _ w: [Float], _ dy: [Float], bias: [Float]?) -> (y: [Float], dx: [Float], dw: [Float]) {
+            let y = Conv1DReference.forward(x: x, batch: shape.batch, inChannels: shape.inChannels, length: shape.length, w: w,
+                                            outChannels: shape.outChannels, kernelSize: shape.kernel, stride: shape.stride,
+                                            padding: shape.padding, b: bias)
+            let g = Conv1DReference.backward(x: x, batch: shape.batch, inChannels: shape.inChannels, length: shape.length, w: w,
+                                             outChannels: shape.outChannels, kernelSize: shape.kernel, stride: shape.stride,
+                                             padding: shape.padding, dy: dy)
+            return (y, g.dx, g.dw)
+        }
+        let exact = reference(x.array, w, dy.array, bias: b)
+        let magnitude = reference(x.array.map(abs), w.map(abs), dy.array.map(abs), bias: nil)
+        let y = ChannelsLast.toChannelsFirst(conv.forward(ChannelsLast.from(channelsFirst: x), store)).array
+        let dx = ChannelsLast.toChannelsFirst(conv.backward(ChannelsLast.from(channelsFirst: dy), store)).array
+        let dw = Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count))
+        let u: Float = 1.0 / 256
+        for (what, ours, expected, bound) in [("forward", y, exact.y, magnitude.y), ("dx", dx, exact.dx, magnitude.dx),
+                                              ("dw", dw, exact.dw, magnitude.dw)] {
+            let worst = zip(zip(ours, expected), bound).map { pair, bound in
+                abs(pair.0 - pair.1) / ((2 * u + u * u) * bound + 1e-6 * (1 + abs(pair.1)))
+            }.max() ?? .infinity
+            #expect(worst <= 1, "bfloat16 \(what): error is \(worst)× its rounding bound")
+            // Not float32 in disguise: some element shows bfloat16's rounding, far above float32's.
+            let largest = zip(ours, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(largest > 1e-4 * (expected.map(abs).max() ?? 0), "bfloat16 \(what) is as exact as float32")
+        }
+    }
+
     @Test func batchNormalisationMatchesPlainLoops() {
         var layout = ParameterLayout()
         let norm = BatchNorm1D(name: "bn", channels: 5, layout: &layout)
@@ -113,6 +163,23 @@ import Testing
             return output + norm.backward(dy, store).array + Array(store.gradients)
         }
         #expect(run(fused: true) == run(fused: false))
+    }
+
+    /// BatchNorm's backward written over its upstream gradient gives the same bits as into its own buffer.
+    @Test(arguments: [true, false])
+    func inPlaceBatchNormalisationBackwardMatches(rectify: Bool) {
+        func run(inPlace: Bool) -> [Float] {
+            var layout = ParameterLayout()
+            let norm = BatchNorm1D(name: "b", channels: 19, layout: &layout)
+            let store = randomStore(layout, seed: 36)
+            let x = randomTensor([3, 27, 19], seed: 37)
+            _ = norm.forward(x, store, training: true, rectify: rectify)
+            let dy = randomTensor(x.shape, seed: 38)
+            let dx = norm.backward(dy, store, inPlace: inPlace)
+            #expect((dx.base == dy.base) == inPlace)
+            return dx.array + Array(store.gradients)
+        }
+        #expect(run(inPlace: true) == run(inPlace: false))
     }
 
     @Test func linearMatchesPlainLoops() {

@@ -59,8 +59,9 @@ final class BasicBlock1D {
         guard let y = output else { preconditionFailure("BasicBlock1D.backward before forward") }
         ReLU.backward(inPlace: dy, output: y)
         let dh = dropout.backward(conv2.backward(norm2.backward(dy, store), store))
-        let dx = conv1.backward(norm1.backward(dh, store), store)
-        let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store), store) } ?? dy
+        let dx = conv1.backward(norm1.backward(dh, store, inPlace: true), store)
+        // After norm2, `dy` serves only the shortcut: its BatchNorm may overwrite it.
+        let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store, inPlace: true), store) } ?? dy
         add(dShortcut, into: dx)
         return dx
     }

@@ -82,7 +82,7 @@ public final class ResNet1D {
             g = block.backward(g, parameters)
             gradientsReady(block.conv1.weight.offset)
         }
-        _ = stemConv.backward(stemNorm.backward(stemPool.backward(g), parameters), parameters)
+        _ = stemConv.backward(stemNorm.backward(stemPool.backward(g), parameters, inPlace: true), parameters)
         gradientsReady(0)
     }
 
