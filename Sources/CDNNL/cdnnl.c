@@ -329,9 +329,10 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
     if (training)
         c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
                                                    query(c->fwd_pd, dnnl_query_weights_md));
-    // Kept from forward to backward: the bfloat16 source (backward-weights reads it) and, when backward-data
-    // shares it, the reordered weights. Everything else lives only during its call.
-    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1, !training), "source reorder");
+    // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
+    // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
+    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
+    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1, 1), "source reorder");
     CHECK(make_staged(&c->weights_fwd, &user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
           "weights reorder");
     CHECK(make_memory(&c->dst, &user_dst, DNNL_MEMORY_NONE), "destination memory");
@@ -356,9 +357,9 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
         }
     }
     staged *forward_stages[] = {&c->src, &c->weights_fwd};
-    staged *backward_stages[] = {&c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
     c->forward_scratch = lay_out(forward_stages, 2);
-    c->backward_scratch = lay_out(backward_stages, 3);
+    c->backward_scratch = lay_out(backward_stages, 4);
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
     return c;
@@ -407,11 +408,10 @@ int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, 
                         float *diff_src, float *diff_weights, float *diff_bias) {
     if (!c->training) return (int)dnnl_invalid_arguments;
     dnnl_stream_t stream = stream_here();
-    staged *stages[] = {&c->weights_bwd, &c->diff_dst, &c->diff_weights};
-    RETURN_ON_ERROR(place(stages, 3, c->backward_scratch));
-    dnnl_memory_t kernel_src = c->src.primitive ? c->src.kernel : c->src.user, kernel_diff_dst, kernel_weights;
-    // In bfloat16 the forward's converted source is still in c->src.kernel; in float32 the caller's is used.
-    if (!c->src.primitive) RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->src.user, (void *)src));
+    staged *stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    RETURN_ON_ERROR(place(stages, 4, c->backward_scratch));
+    dnnl_memory_t kernel_src, kernel_diff_dst, kernel_weights;
+    RETURN_ON_ERROR(stage_in(&c->src, src, &kernel_src));
     RETURN_ON_ERROR(stage_in(&c->diff_dst, diff_dst, &kernel_diff_dst));
     dnnl_exec_arg_t weight_args[4] = {{DNNL_ARG_SRC, kernel_src},
                                       {DNNL_ARG_DIFF_DST, kernel_diff_dst},
