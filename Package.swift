@@ -3,7 +3,7 @@ import PackageDescription
 
 /// dist-train: data-parallel training of 1-D networks (a ResNet by default) on ECGs over MPI.
 ///
-/// Dependency direction is one way: `dist-train → ECGNets → DistTensor → C shims`.
+/// Dependency direction is one way: `dist-train → ECGNets → DistTensor → C shims` (CDNNL is a small C target; the others are module maps).
 let package = Package(
     name: "dist-train",
     platforms: [.macOS(.v13)],
@@ -22,10 +22,13 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf",
                        providers: [.apt(["libnetcdf-dev"])]),
+        // oneDNN (apt libdnnl-dev, which has no pkg-config file: the module map links dnnl and its OpenMP
+        // runtime). The C file holds every call that differs between oneDNN 2.x and 3.x.
+        .target(name: "CDNNL", cSettings: [.unsafeFlags(["-O2"])]),
         // No unsafe flags: release builds are whole-module optimised already, so `swift build` works in debug too, and
         // shape preconditions stay on in every build (the tests run in release). -Ounchecked gained nothing measurable
         // on `bench` (interleaved A/B, README "Performance").
-        .target(name: "DistTensor", dependencies: ["CBLAS", "CMPI", "CNetCDF"]),
+        .target(name: "DistTensor", dependencies: ["CBLAS", "CDNNL", "CMPI", "CNetCDF"]),
         .target(name: "ECGNets", dependencies: ["DistTensor"]),
         .executableTarget(name: "dist-train", dependencies: [
             "DistTensor", "ECGNets",

@@ -1,8 +1,9 @@
-/// Batch normalisation over `[N, C, L]` per channel, as PyTorch's `BatchNorm1d`.
+/// Batch normalisation per channel of channels-last `[N, L, C]` activations, as PyTorch's `BatchNorm1d`.
 ///
 /// Training normalises with the biased batch variance and moves the running variance
 /// towards the unbiased one (momentum 0.1, eps 1e-5 by default); evaluation uses the
-/// running statistics. Sums are accumulated in Float64.
+/// running statistics. Sums run in Float64 over blocks of `statisticsBlock` rows, vectorised over the
+/// channels, and the blocks are added in order, so results do not depend on the thread count.
 public final class BatchNorm1D {
     public let channels: Int
     public let epsilon: Float
@@ -18,15 +19,20 @@ public final class BatchNorm1D {
     private var input: Tensor?
     /// The output of a training forward that applied ReLU: backward passes gradient only where it is positive.
     private var rectified: Tensor?
-    private var mean: [Float]
-    private var inverseStd: [Float]
+    /// Per channel: batch mean, 1/√(σ² + ε), and the affine map of the last forward, `y = scale·x + shift`.
+    private let mean: UnsafeMutablePointer<Float>
+    private let inverseStd: UnsafeMutablePointer<Float>
+    private let scale: UnsafeMutablePointer<Float>
+    private let shift: UnsafeMutablePointer<Float>
     private var variance: [Double]
-    /// The affine map of the last forward, `y = scale·x + shift` per channel.
-    private var scale: [Float]
-    private var shift: [Float]
     private var statisticsCount = 0
     private var output = ReusableStorage()
     private var inputGradient = ReusableStorage()
+    /// Per-block partial sums (up to two sets of `channels` per block).
+    private var partials: [Double] = []
+
+    /// Rows (time steps of a sample) per block of partial sums.
+    static let statisticsBlock = 128
 
     public init(name: String, channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, layout: inout ParameterLayout) {
         self.channels = channels
@@ -36,25 +42,27 @@ public final class BatchNorm1D {
         bias = layout.addParameter("\(name).bias", shape: [channels], initializer: .constant(0))
         runningMean = layout.addBuffer("\(name).running_mean", shape: [channels], initializer: .constant(0))
         runningVariance = layout.addBuffer("\(name).running_var", shape: [channels], initializer: .constant(1))
-        mean = [Float](repeating: 0, count: channels)
-        inverseStd = [Float](repeating: 1, count: channels)
+        mean = .allocate(capacity: 4 * channels)
+        mean.initialize(repeating: 0, count: 4 * channels)
+        (inverseStd, scale, shift) = (mean + channels, mean + 2 * channels, mean + 3 * channels)
         variance = [Double](repeating: 1, count: channels)
-        scale = [Float](repeating: 1, count: channels)
-        shift = [Float](repeating: 0, count: channels)
     }
+
+    deinit { mean.deallocate() }
 
     /// Normalises `x` (then applies ReLU when `rectify` is set, in the same pass); in training also updates
     /// the running statistics and keeps `x` for `backward`, which then also undoes the ReLU.
     public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, rectify: Bool = false) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[1] == channels, "BatchNorm1D expects [N, \(channels), L], got \(x.shape)")
-        let (batch, length) = (x.shape[0], x.shape[2])
+        precondition(x.shape.count == 3 && x.shape[2] == channels,
+                     "BatchNorm1D expects [N, L, \(channels)] (channels last), got \(x.shape)")
+        let rows = x.shape[0] * x.shape[1]
         let y = output.tensor(x.shape)
         let (gamma, beta) = (store.value(weight), store.value(bias))
         let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
         if training {
             input = x
             rectified = rectify ? y : nil
-            computeBatchStatistics(x, batch: batch, length: length)
+            computeBatchStatistics(x, rows: rows)
             let n = Double(statisticsCount)
             let unbiased = n > 1 ? n / (n - 1) : 1
             for c in 0..<channels {
@@ -65,19 +73,18 @@ public final class BatchNorm1D {
             }
         } else {
             let epilogue = evaluationEpilogue(store, rectify: false)
-            (scale, shift) = (epilogue.scale, epilogue.shift)
+            for c in 0..<channels { (scale[c], shift[c]) = (epilogue.scale[c], epilogue.shift[c]) }
         }
-        let (channels, scale, shift) = (self.channels, self.scale, self.shift)
-        let shared = UncheckedSendable((x.base, y.base))
-        Parallel.forEachChunk(batch * channels, grain: 4) { rows in
-            let (x, y) = shared.value
-            for row in rows {
-                let c = row % channels
-                let (source, target) = (x + row * length, y + row * length)
+        let channels = self.channels
+        let shared = UncheckedSendable((x.base, y.base, scale, shift))
+        Parallel.forEachChunk(rows, grain: 64) { range in
+            let (x, y, scale, shift) = shared.value
+            for row in range {
+                let (source, target) = (x + row * channels, y + row * channels)
                 if rectify {
-                    for t in 0..<length { target[t] = Swift.max(source[t] * scale[c] + shift[c], 0) }
+                    for c in 0..<channels { target[c] = Swift.max(source[c] * scale[c] + shift[c], 0) }
                 } else {
-                    for t in 0..<length { target[t] = source[t] * scale[c] + shift[c] }
+                    for c in 0..<channels { target[c] = source[c] * scale[c] + shift[c] }
                 }
             }
         }
@@ -85,7 +92,7 @@ public final class BatchNorm1D {
     }
 
     /// Evaluation-mode normalisation as a per-channel affine map `γ(x − μ_run)/√(σ²_run + ε) + β`, for a
-    /// convolution to apply while it writes (`rectify` adds the ReLU that follows).
+    /// convolution to fold into its weights (`rectify` adds the ReLU that follows).
     public func evaluationEpilogue(_ store: ParameterStore, rectify: Bool) -> ChannelEpilogue {
         let (gamma, beta) = (store.value(weight), store.value(bias))
         let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
@@ -93,47 +100,33 @@ public final class BatchNorm1D {
         return ChannelEpilogue(scale: scale, shift: (0..<channels).map { beta[$0] - runMean[$0] * scale[$0] }, rectify: rectify)
     }
 
-    /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward.
-    public func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
+    /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward. `dy` is overwritten
+    /// (zeroed where a fused ReLU was off); with `inPlace` it receives `dL/dx` itself, which saves a buffer
+    /// of activation size where the caller needs `dy` no longer.
+    public func backward(_ dy: Tensor, _ store: ParameterStore, inPlace: Bool = false) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm1D.backward before a training forward") }
         precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
-        let (batch, length, channels) = (x.shape[0], x.shape[2], self.channels)
-        let dx = inputGradient.tensor(x.shape)
-        // Per channel: Σ dy and Σ dy·x̂ over this rank's batch. After a fused ReLU, dy is first zeroed where
-        // the output was not positive, in the same pass.
-        var sums = [Double](repeating: 0, count: 2 * channels)
-        let (mean, inverseStd) = (self.mean, self.inverseStd)
-        sums.withUnsafeMutableBufferPointer { sums in
-            let shared = UncheckedSendable((x.base, dy.base, sums.baseAddress!, rectified?.base))
-            Parallel.forEachChunk(channels, grain: 2) { range in
-                let (x, dy, sums, rectified) = shared.value
-                for c in range {
-                    var sumDy = 0.0, sumDyXhat = 0.0
-                    for n in 0..<batch {
-                        let offset = (n * channels + c) * length
-                        var a: Float = 0, b: Float = 0
-                        if let rectified {
-                            for t in 0..<length {
-                                if !(rectified[offset + t] > 0) { dy[offset + t] = 0 }
-                                let g = dy[offset + t]
-                                a += g
-                                b += g * (x[offset + t] - mean[c])
-                            }
-                        } else {
-                            for t in 0..<length {
-                                let g = dy[offset + t]
-                                a += g
-                                b += g * (x[offset + t] - mean[c])
-                            }
-                        }
-                        sumDy += Double(a)
-                        sumDyXhat += Double(b)
-                    }
-                    sums[c] = sumDy
-                    sums[channels + c] = sumDyXhat * Double(inverseStd[c])
+        let (rows, channels) = (x.shape[0] * x.shape[1], self.channels)
+        let dx = inPlace ? dy : inputGradient.tensor(x.shape)
+        // Per channel: Σ dy and Σ dy·(x − μ) over this rank's batch. After a fused ReLU, dy is first zeroed
+        // where the output was not positive, in the same pass.
+        let mean = self.mean
+        var sums = blockSums(rows: rows, sets: 2) { range, partial in
+            let (x, dy) = (x.base, dy.base)
+            let rectified = self.rectified?.base
+            for row in range {
+                let (xs, gs) = (x + row * channels, dy + row * channels)
+                if let rectified {
+                    let ys = rectified + row * channels
+                    for c in 0..<channels where !(ys[c] > 0) { gs[c] = 0 }
+                }
+                for c in 0..<channels {
+                    partial[c] += Double(gs[c])
+                    partial[channels + c] += Double(gs[c] * (xs[c] - mean[c]))
                 }
             }
         }
+        for c in 0..<channels { sums[channels + c] *= Double(inverseStd[c]) }
         // dβ and dγ take this rank's sums (the gradient all-reduce adds the other ranks'); dx needs the
         // sums over every sample the statistics came from, so with sync BN they are reduced first.
         let (dGamma, dBeta, gamma) = (store.gradient(weight), store.gradient(bias), store.value(weight))
@@ -143,19 +136,22 @@ public final class BatchNorm1D {
         }
         sums.withUnsafeMutableBufferPointer { synchronize($0) }
         let count = Double(statisticsCount)
-        let meanDy = sums[0..<channels].map { Float($0 / count) }
-        let meanDyXhat = sums[channels...].map { Float($0 / count) }
-        let shared = UncheckedSendable((x.base, dy.base, dx.base))
-        Parallel.forEachChunk(batch * channels, grain: 4) { rows in
-            let (x, dy, dx) = shared.value
-            for row in rows {
-                let c = row % channels
-                let (scale, m, s) = (gamma[c] * inverseStd[c], mean[c], inverseStd[c])
-                let (a, b) = (meanDy[c], meanDyXhat[c])
-                let offset = row * length
-                for t in 0..<length {
-                    let xhat = (x[offset + t] - m) * s
-                    dx[offset + t] = scale * (dy[offset + t] - a - xhat * b)
+        // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), x̂ = (x − μ)/σ.
+        let coefficients = UnsafeMutablePointer<Float>.allocate(capacity: 3 * channels)
+        defer { coefficients.deallocate() }
+        for c in 0..<channels {
+            coefficients[c] = gamma[c] * inverseStd[c]
+            coefficients[channels + c] = Float(sums[c] / count)
+            coefficients[2 * channels + c] = Float(sums[channels + c] / count)
+        }
+        let shared = UncheckedSendable((x.base, dy.base, dx.base, coefficients, mean, inverseStd))
+        Parallel.forEachChunk(rows, grain: 64) { range in
+            let (x, dy, dx, k, mean, inverseStd) = shared.value
+            for row in range {
+                let (xs, gs, out) = (x + row * channels, dy + row * channels, dx + row * channels)
+                for c in 0..<channels {
+                    let xhat = (xs[c] - mean[c]) * inverseStd[c]
+                    out[c] = k[c] * (gs[c] - k[channels + c] - xhat * k[2 * channels + c])
                 }
             }
         }
@@ -163,56 +159,63 @@ public final class BatchNorm1D {
     }
 
     /// Sets `mean`, `variance`, `inverseStd` and `statisticsCount` from the batch: a pass for the
-    /// mean, then one for squared deviations from it (Float64 across rows), each summed over the
-    /// synchronisation group when there is one.
-    private func computeBatchStatistics(_ x: Tensor, batch: Int, length: Int) {
+    /// mean, then one for squared deviations from it, each summed over the synchronisation group when there
+    /// is one.
+    private func computeBatchStatistics(_ x: Tensor, rows: Int) {
         let channels = self.channels
-        var sums = [Double](repeating: 0, count: channels + 1)
-        sums[channels] = Double(batch * length)
-        sums.withUnsafeMutableBufferPointer { sums in
-            let shared = UncheckedSendable((x.base, sums.baseAddress!))
-            Parallel.forEachChunk(channels, grain: 2) { range in
-                let (x, sums) = shared.value
-                for c in range {
-                    var sum = 0.0
-                    for n in 0..<batch {
-                        let row = x + (n * channels + c) * length
-                        var partial: Float = 0
-                        for t in 0..<length { partial += row[t] }
-                        sum += Double(partial)
-                    }
-                    sums[c] = sum
-                }
+        var sums = blockSums(rows: rows, sets: 1) { range, partial in
+            for row in range {
+                let xs = x.base + row * channels
+                for c in 0..<channels { partial[c] += Double(xs[c]) }
             }
-            synchronize(sums)
         }
+        sums.append(Double(rows))
+        sums.withUnsafeMutableBufferPointer { synchronize($0) }
         statisticsCount = Int(sums[channels])
         let total = sums[channels]
         for c in 0..<channels { mean[c] = Float(sums[c] / total) }
         let mean = self.mean
-        var squares = [Double](repeating: 0, count: channels)
-        squares.withUnsafeMutableBufferPointer { squares in
-            let shared = UncheckedSendable((x.base, squares.baseAddress!))
-            Parallel.forEachChunk(channels, grain: 2) { range in
-                let (x, squares) = shared.value
-                for c in range {
-                    var sum = 0.0
-                    let m = mean[c]
-                    for n in 0..<batch {
-                        let row = x + (n * channels + c) * length
-                        var partial: Float = 0
-                        for t in 0..<length { let d = row[t] - m; partial += d * d }
-                        sum += Double(partial)
-                    }
-                    squares[c] = sum
+        var squares = blockSums(rows: rows, sets: 1) { range, partial in
+            for row in range {
+                let xs = x.base + row * channels
+                for c in 0..<channels {
+                    let d = xs[c] - mean[c]
+                    partial[c] += Double(d * d)
                 }
             }
-            synchronize(squares)
         }
+        squares.withUnsafeMutableBufferPointer { synchronize($0) }
         for c in 0..<channels {
             variance[c] = squares[c] / total
             inverseStd[c] = Float(1 / (variance[c] + Double(epsilon)).squareRoot())
         }
+    }
+
+    /// `sets × channels` sums over the rows: `accumulate(rows, partial)` adds its rows into a zeroed Float64
+    /// `partial` of one block; the blocks are then added in order.
+    private func blockSums(rows: Int, sets: Int,
+                           _ accumulate: @escaping (Range<Int>, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        let width = sets * channels
+        let block = BatchNorm1D.statisticsBlock
+        let blocks = (rows + block - 1) / block
+        if partials.count < blocks * width { partials = [Double](repeating: 0, count: blocks * width) }
+        var sums = [Double](repeating: 0, count: width)
+        partials.withUnsafeMutableBufferPointer { partials in
+            let shared = UncheckedSendable((partials.baseAddress!, accumulate))
+            Parallel.forEachChunk(blocks) { range in
+                let (partial, accumulate) = shared.value
+                for b in range {
+                    let target = partial + b * width
+                    target.update(repeating: 0, count: width)
+                    accumulate((b * block)..<Swift.min(rows, (b + 1) * block), target)
+                }
+            }
+            for b in 0..<blocks {
+                let source = partials.baseAddress! + b * width
+                for i in 0..<width { sums[i] += source[i] }
+            }
+        }
+        return sums
     }
 
     /// Sums `values` over the synchronisation group, if any. A failed collective ends the job with a

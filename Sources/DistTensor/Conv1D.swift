@@ -1,9 +1,12 @@
-/// 1-D convolution, `y[n, o, t] = b[o] + Σ_{i,k} w[o, i, k] · x[n, i, t·stride + k − padding]`,
-/// with weights `[out, in, kernel]` as PyTorch's `Conv1d`.
+import CDNNL
+
+/// 1-D convolution, `y[n, t, o] = b[o] + Σ_{i,k} w[o, i, k] · x[n, t·stride + k − padding, i]`, on
+/// channels-last activations (`[N, L, C]`, see `Tensor`) with weights `[out, in, kernel]` as PyTorch's
+/// `Conv1d`.
 ///
-/// The fast path splits the batch over `Parallel.threadCount` workers; each lowers groups of its
-/// samples to an im2col matrix `[in·kernel, group·outLength]` and makes one single-threaded GEMM of
-/// it, so the short late stages still give OpenBLAS wide matrices and no thread waits on another.
+/// The arithmetic is oneDNN's (brgconv kernels on `nwc`), through the CDNNL shim. Its primitives are built
+/// once per batch size, length and precision and kept; the float32 weights are reordered (and cast to
+/// bfloat16 in that precision) into oneDNN's format on every call, and weight gradients come back float32.
 /// `Conv1DReference` below is the plain-loop definition it is tested against.
 public final class Conv1D {
     public let inChannels: Int
@@ -15,19 +18,19 @@ public final class Conv1D {
     public let bias: ParameterSlot?
     /// False for a network's first layer, whose input gradient nobody needs.
     public var computesInputGradient = true
+    /// The arithmetic of forward and backward.
+    public var precision: ComputePrecision = .float32
 
     private let workspace: Workspace
     private var input: Tensor?
+    private var trainingPrimitive: ConvolutionPrimitive?
+    private var primitives: [ConvolutionPrimitive.Key: ConvolutionPrimitive] = [:]
     private var output = ReusableStorage()
     private var inputGradient = ReusableStorage()
 
-    /// Bytes of im2col matrix per GEMM: samples are grouped up to this size, so the matrices of all
-    /// workers stay in the shared L3 cache (measured on the 2-core development machine: 4 MB beat 8, 16
-    /// and 36 MB, most with two ranks sharing the cache).
-    static let columnBytesPerGroup = 4_000_000
-    /// Workspace slots per worker: columns, GEMM product or gathered gradient, column gradient,
-    /// weight-gradient partial.
-    private static let slotsPerWorker = 4
+    /// Primitives kept per layer; more shapes than this (an unusual mix of batch sizes) start the cache
+    /// afresh, so a run with many batch sizes does not hold oneDNN buffers for each.
+    private static let cachedPrimitives = 4
 
     public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = false, layout: inout ParameterLayout, workspace: Workspace) {
@@ -56,199 +59,108 @@ public final class Conv1D {
         outChannels * inChannels * kernelSize * outputLength(length)
     }
 
-    /// `y = conv(x)`, then `epilogue` (if given) on each output channel as it is written; keeps `x` for
-    /// `backward`.
+    /// `y = conv(x)` for `x` of `[N, L, inChannels]`, keeping `x` for `backward`. With an `epilogue` (an
+    /// evaluation-mode BatchNorm, and the ReLU after it) the result is `epilogue(conv(x))`, computed by
+    /// folding the affine map into the weights and bias and the ReLU into oneDNN's post-op; such a forward
+    /// has no backward.
     public func forward(_ x: Tensor, _ store: ParameterStore, epilogue: ChannelEpilogue? = nil) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[1] == inChannels, "Conv1D expects [N, \(inChannels), L], got \(x.shape)")
-        let (batch, length) = (x.shape[0], x.shape[2])
+        precondition(x.shape.count == 3 && x.shape[2] == inChannels,
+                     "Conv1D expects [N, L, \(inChannels)] (channels last), got \(x.shape)")
+        let (batch, length) = (x.shape[0], x.shape[1])
         let outLength = outputLength(length)
         precondition(outLength > 0, "input of length \(length) is shorter than the kernel")
-        input = x
-        let y = output.tensor([batch, outChannels, outLength])
-        let rows = inChannels * kernelSize
-        let workers = Parallel.workerCount(for: batch)
-        let group = groupSize(batch: (batch + workers - 1) / workers, outLength: outLength)
-        let scratch = UncheckedSendable((0..<workers).map { worker in
-            (columns: workspace.scratch(worker * Conv1D.slotsPerWorker, count: rows * group * outLength),
-             product: workspace.scratch(worker * Conv1D.slotsPerWorker + 1, count: outChannels * group * outLength))
-        })
-        let bias = self.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
-        let shared = UncheckedSendable((x.base, y.base, store.value(weight)))
-        Parallel.forEachWorker(batch, workers: workers) { worker, samples in
-            let (x, y, w) = shared.value
-            let (columns, product) = scratch.value[worker]
-            var first = samples.lowerBound
-            while first < samples.upperBound {
-                let count = Swift.min(group, samples.upperBound - first)
-                let width = count * outLength
-                im2col(x, first: first, count: count, length: length, outLength: outLength, into: columns)
-                BLAS.gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: rows,
-                          a: w, lda: rows, b: columns, ldb: width, beta: 0, c: product, ldc: width)
-                scatter(product, into: y, first: first, count: count, outLength: outLength, bias: bias, epilogue: epilogue)
-                first += count
+        let y = output.tensor([batch, outLength, outChannels])
+        let key = ConvolutionPrimitive.Key(batch: batch, length: length, precision: precision, training: epilogue == nil,
+                                           bias: bias != nil || epilogue != nil, rectify: epilogue?.rectify ?? false)
+        let primitive = self.primitive(key)
+        var w = UnsafePointer(store.value(weight))
+        var b = bias.map { UnsafePointer(store.value($0)) }
+        if let epilogue {
+            // BatchNorm folded in: w'[o, i, k] = scale[o]·w[o, i, k], b'[o] = shift[o] + scale[o]·b[o].
+            let per = inChannels * kernelSize
+            let folded = workspace.scratch(0, count: weight.count + outChannels)
+            let foldedBias = folded + weight.count
+            for o in 0..<outChannels {
+                let scale = epilogue.scale[o]
+                for j in 0..<per { folded[o * per + j] = w[o * per + j] * scale }
+                foldedBias[o] = epilogue.shift[o] + scale * (b?[o] ?? 0)
             }
+            (w, b) = (UnsafePointer(folded), UnsafePointer(foldedBias))
+            input = nil
+        } else {
+            input = x
+            trainingPrimitive = primitive
         }
+        primitive.check(cdnnl_conv_forward(primitive.handle, x.base, w, b, y.base), "forward")
         return y
     }
 
     /// Accumulates `dL/dw` (and `dL/db`) and returns `dL/dx` (an empty tensor when
-    /// `computesInputGradient` is false).
+    /// `computesInputGradient` is false), for the last forward without an epilogue.
     public func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
-        guard let x = input else { preconditionFailure("Conv1D.backward before forward") }
-        let (batch, length) = (x.shape[0], x.shape[2])
-        let outLength = outputLength(length)
-        precondition(dy.shape == [batch, outChannels, outLength], "Conv1D gradient shape \(dy.shape)")
-        let rows = inChannels * kernelSize
-        let workers = Parallel.workerCount(for: batch)
-        let group = groupSize(batch: (batch + workers - 1) / workers, outLength: outLength)
+        guard let x = input, let primitive = trainingPrimitive else {
+            preconditionFailure("Conv1D.backward before a forward without epilogue")
+        }
+        let (batch, length) = (x.shape[0], x.shape[1])
+        precondition(dy.shape == [batch, outputLength(length), outChannels], "Conv1D gradient shape \(dy.shape)")
         let dx = inputGradient.tensor(computesInputGradient ? x.shape : [0])
-        let withInputGradient = computesInputGradient
-        let weightCount = weight.count
-        // Worker 0 accumulates into the gradient itself; the others into partials added at the end.
-        let scratch = UncheckedSendable((0..<workers).map { worker in
-            let slot = worker * Conv1D.slotsPerWorker
-            return (columns: workspace.scratch(slot, count: rows * group * outLength),
-                    gathered: workspace.scratch(slot + 1, count: outChannels * group * outLength),
-                    columnGradient: workspace.scratch(slot + 2, count: withInputGradient ? rows * group * outLength : 0),
-                    weightGradient: worker == 0 ? store.gradient(weight) : workspace.scratch(slot + 3, count: weightCount))
-        })
-        let shared = UncheckedSendable((x.base, dy.base, dx.base, store.value(weight)))
-        Parallel.forEachWorker(batch, workers: workers) { worker, samples in
-            let (x, dy, dx, w) = shared.value
-            let (columns, gathered, columnGradient, dw) = scratch.value[worker]
-            if worker > 0 { dw.update(repeating: 0, count: weightCount) }
-            if withInputGradient {
-                (dx + samples.lowerBound * inChannels * length).update(repeating: 0, count: samples.count * inChannels * length)
-            }
-            var first = samples.lowerBound
-            while first < samples.upperBound {
-                let count = Swift.min(group, samples.upperBound - first)
-                let width = count * outLength
-                gather(dy, first: first, count: count, outLength: outLength, into: gathered)
-                im2col(x, first: first, count: count, length: length, outLength: outLength, into: columns)
-                BLAS.gemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: width,
-                          a: gathered, lda: width, b: columns, ldb: width, beta: 1, c: dw, ldc: rows)
-                if withInputGradient {
-                    BLAS.gemm(transposeA: true, transposeB: false, m: rows, n: width, k: outChannels,
-                              a: w, lda: rows, b: gathered, ldb: width, beta: 0, c: columnGradient, ldc: width)
-                    col2im(columnGradient, into: dx, first: first, count: count, length: length, outLength: outLength)
-                }
-                first += count
-            }
-        }
-        let dw = store.gradient(weight)
-        for worker in 1..<Swift.max(workers, 1) {
-            let partial = scratch.value[worker].weightGradient
-            for i in 0..<weightCount { dw[i] += partial[i] }
-        }
-        if let bias {
-            let db = store.gradient(bias)
-            for n in 0..<batch {
-                for o in 0..<outChannels {
-                    let row = dy.base + (n * outChannels + o) * outLength
-                    var sum: Float = 0
-                    for t in 0..<outLength { sum += row[t] }
-                    db[o] += sum
-                }
-            }
-        }
+        primitive.check(cdnnl_conv_backward(primitive.handle, x.base, dy.base, store.value(weight),
+                                            computesInputGradient ? dx.base : nil, store.gradient(weight),
+                                            bias.map { store.gradient($0) }), "backward")
         return dx
     }
 
-    private func groupSize(batch: Int, outLength: Int) -> Int {
-        let bytesPerSample = inChannels * kernelSize * outLength * MemoryLayout<Float>.stride
-        return Swift.max(1, Swift.min(batch, Conv1D.columnBytesPerGroup / bytesPerSample))
+    /// The implementations oneDNN chose for the last training forward (forward, backward-data,
+    /// backward-weights), e.g. "brg:avx512_core".
+    public var implementations: [String] {
+        guard let primitive = trainingPrimitive else { return [] }
+        return (0..<3).map { String(cString: cdnnl_conv_implementation(primitive.handle, Int32($0))) }
     }
 
-    /// The output positions `t` for which input index `t·stride + k − padding` lies in `0..<length`.
-    @inline(__always)
-    private func validRange(tap k: Int, length: Int, outLength: Int) -> Range<Int> {
-        let offset = k - padding
-        let start = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-        let end = length - 1 - offset < 0 ? 0 : Swift.min(outLength, (length - 1 - offset) / stride + 1)
-        return start..<Swift.max(start, end)
+    private func primitive(_ key: ConvolutionPrimitive.Key) -> ConvolutionPrimitive {
+        if let cached = primitives[key] { return cached }
+        if primitives.count >= Conv1D.cachedPrimitives { primitives.removeAll() }
+        let shape = cdnnl_conv_shape(batch: Int32(key.batch), in_channels: Int32(inChannels), out_channels: Int32(outChannels),
+                                     length: Int32(key.length), kernel: Int32(kernelSize), stride: Int32(stride),
+                                     padding: Int32(padding))
+        let made = ConvolutionPrimitive(shape: shape, key: key)
+        primitives[key] = made
+        return made
+    }
+}
+
+/// One oneDNN convolution (forward, and in training its two backward passes) for one shape, owned by a
+/// `Conv1D`.
+final class ConvolutionPrimitive {
+    struct Key: Hashable {
+        let batch: Int
+        let length: Int
+        let precision: ComputePrecision
+        let training: Bool
+        let bias: Bool
+        let rectify: Bool
     }
 
-    /// Writes `columns[i·K + k, g·outLength + t] = x[first + g, i, t·stride + k − padding]` (0 outside).
-    private func im2col(_ x: UnsafeMutablePointer<Float>, first: Int, count: Int, length: Int, outLength: Int,
-                        into columns: UnsafeMutablePointer<Float>) {
-        let width = count * outLength
-        for row in 0..<(inChannels * kernelSize) {
-            let (i, k) = row.quotientAndRemainder(dividingBy: kernelSize)
-            let valid = validRange(tap: k, length: length, outLength: outLength)
-            for g in 0..<count {
-                let destination = columns + row * width + g * outLength
-                let source = x + ((first + g) * inChannels + i) * length + (k - padding)
-                if valid.lowerBound > 0 { destination.update(repeating: 0, count: valid.lowerBound) }
-                if stride == 1 {
-                    (destination + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
-                } else {
-                    for t in valid { destination[t] = source[t * stride] }
-                }
-                if valid.upperBound < outLength {
-                    (destination + valid.upperBound).update(repeating: 0, count: outLength - valid.upperBound)
-                }
-            }
+    let handle: OpaquePointer
+    let key: Key
+
+    init(shape: cdnnl_conv_shape, key: Key) {
+        var message = [CChar](repeating: 0, count: 256)
+        guard let handle = cdnnl_conv_create(shape, key.precision.cValue, key.training ? 1 : 0, key.bias ? 1 : 0,
+                                             key.rectify ? 1 : 0, &message, message.count) else {
+            fatalError("oneDNN \(ComputePrecision.oneDNNVersion) cannot build a \(key.precision) convolution for \(shape): "
+                       + message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
+        self.handle = handle
+        self.key = key
     }
 
-    /// Adds `columns` back onto the input positions they were read from (the adjoint of im2col).
-    private func col2im(_ columns: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>, first: Int,
-                        count: Int, length: Int, outLength: Int) {
-        let width = count * outLength
-        for i in 0..<inChannels {
-            for g in 0..<count {
-                let target = dx + ((first + g) * inChannels + i) * length
-                for k in 0..<kernelSize {
-                    let valid = validRange(tap: k, length: length, outLength: outLength)
-                    let source = columns + (i * kernelSize + k) * width + g * outLength
-                    let shifted = target + (k - padding)
-                    if stride == 1 {
-                        for t in valid { shifted[t] += source[t] }
-                    } else {
-                        for t in valid { shifted[t * stride] += source[t] }
-                    }
-                }
-            }
-        }
-    }
+    deinit { cdnnl_conv_destroy(handle) }
 
-    /// Copies the GEMM result `[out, group·outLength]` into `y[first + g, out, outLength]`, adding the bias
-    /// and applying the epilogue on the way.
-    private func scatter(_ product: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, first: Int,
-                         count: Int, outLength: Int, bias: [Float]?, epilogue: ChannelEpilogue?) {
-        let width = count * outLength
-        for g in 0..<count {
-            for o in 0..<outChannels {
-                let target = y + ((first + g) * outChannels + o) * outLength
-                let source = product + o * width + g * outLength
-                let offset = bias?[o] ?? 0
-                if let epilogue {
-                    let (scale, shift) = (epilogue.scale[o], epilogue.shift[o] + epilogue.scale[o] * offset)
-                    if epilogue.rectify {
-                        for t in 0..<outLength { target[t] = Swift.max(source[t] * scale + shift, 0) }
-                    } else {
-                        for t in 0..<outLength { target[t] = source[t] * scale + shift }
-                    }
-                } else if bias != nil {
-                    for t in 0..<outLength { target[t] = source[t] + offset }
-                } else {
-                    target.update(from: source, count: outLength)
-                }
-            }
-        }
-    }
-
-    /// Copies `dy[first + g, out, outLength]` into the GEMM layout `[out, group·outLength]`.
-    private func gather(_ dy: UnsafeMutablePointer<Float>, first: Int, count: Int, outLength: Int,
-                        into gathered: UnsafeMutablePointer<Float>) {
-        let width = count * outLength
-        for g in 0..<count {
-            for o in 0..<outChannels {
-                (gathered + o * width + g * outLength)
-                    .update(from: dy + ((first + g) * outChannels + o) * outLength, count: outLength)
-            }
-        }
+    /// Ends the process with the oneDNN status if a call failed (it only fails on a broken installation or
+    /// memory exhaustion, which no caller could recover from).
+    func check(_ status: Int32, _ what: String) {
+        if status != 0 { fatalError("oneDNN convolution \(what) failed with status \(status) (\(key))") }
     }
 }
 
@@ -267,8 +179,8 @@ public struct ChannelEpilogue {
     }
 }
 
-/// The definition of `Conv1D` as plain loops, in Float64 accumulators: the reference the
-/// BLAS path is tested against. Not used in training.
+/// The definition of `Conv1D` as plain loops in PyTorch's `[N, C, L]` layout, in Float64 accumulators:
+/// the oracle the oneDNN path is tested against (tests reorder to channels-last). Not used in training.
 public enum Conv1DReference {
     /// `y[n, o, t]` for `x [N, C, L]`, `w [O, C, K]`, optional `b [O]`.
     public static func forward(x: [Float], batch: Int, inChannels: Int, length: Int, w: [Float], outChannels: Int,

@@ -1,19 +1,21 @@
-import Dispatch
+import CDNNL
 
 /// Splits `0..<count` into at most `Parallel.threadCount` contiguous chunks and runs `body`
 /// on each concurrently.
 ///
-/// DistTensor owns all of a process's threads: convolutions split the batch over them and call
-/// single-threaded GEMMs, and the memory-bound loops (BatchNorm, ReLU, optimizers) split their rows.
-/// OpenBLAS stays at one thread, because its idle workers spin and would compete with these.
+/// A process has one pool of threads: the OpenMP team oneDNN's convolutions run on. DistTensor's own
+/// loops (BatchNorm, pooling, ReLU, optimizers) run their chunks on the same team through the CDNNL shim,
+/// so an idle team never spins against a second pool. OpenBLAS (the classifier's small GEMMs) stays at
+/// one thread for the same reason.
 public enum Parallel {
-    /// Threads for DistTensor's loops (set by `configure(threads:)`).
+    /// Threads of this process's team (set by `configure(threads:)`).
     nonisolated(unsafe) public private(set) static var threadCount = 1
 
-    /// Uses `threads` threads for DistTensor's loops and one for each BLAS call.
+    /// Uses `threads` threads for oneDNN and DistTensor's loops and one for each BLAS call.
     public static func configure(threads: Int) {
         threadCount = Swift.max(1, threads)
         BLAS.threadCount = 1
+        cdnnl_set_threads(Int32(threadCount))
     }
 
     /// Runs `body(range)` over disjoint ranges covering `0..<count`. Work below `grain`
@@ -25,33 +27,28 @@ public enum Parallel {
             body(0..<count)
             return
         }
+        run(count, chunks: chunks, body)
+    }
+
+    /// Runs `body(range)` for `chunks` disjoint contiguous ranges covering `0..<count`, one per team thread.
+    private static func run(_ count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                shared.value((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+            var team = Team(count: count, chunks: chunks, body: body)
+            withUnsafeMutablePointer(to: &team) { pointer in
+                cdnnl_parallel_for(Int32(chunks), { context, chunk in
+                    let team = context!.assumingMemoryBound(to: Team.self).pointee
+                    let index = Int(chunk)
+                    team.body((team.count * index / team.chunks)..<(team.count * (index + 1) / team.chunks))
+                }, pointer)
             }
         }
     }
 
-    /// Runs `body(worker, range)` for `workers` disjoint contiguous ranges covering `0..<count`
-    /// (`workers` from `workerCount(for:)`), so each worker can use scratch memory of its own.
-    @inline(__always)
-    public static func forEachWorker(_ count: Int, workers: Int, _ body: (Int, Range<Int>) -> Void) {
-        if workers <= 1 {
-            body(0, 0..<count)
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                shared.value(worker, (count * worker / workers)..<(count * (worker + 1) / workers))
-            }
-        }
-    }
-
-    /// How many workers `forEachWorker` should use for `count` items.
-    public static func workerCount(for count: Int) -> Int {
-        Swift.max(1, Swift.min(threadCount, count))
+    /// What one parallel loop hands the team's threads.
+    private struct Team {
+        let count: Int
+        let chunks: Int
+        let body: (Range<Int>) -> Void
     }
 }
 

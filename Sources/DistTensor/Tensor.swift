@@ -17,7 +17,14 @@ public final class TensorStorage: @unchecked Sendable {
     deinit { base.deallocate() }
 }
 
-/// A contiguous, row-major Float32 array with a shape (`[batch, channels, length]` for activations).
+/// A contiguous, row-major Float32 array with a shape.
+///
+/// **Layout convention.** Activations inside a network are channels-last, `[batch, length, channels]`
+/// (oneDNN's `nwc`): the layout oneDNN's convolution kernels run at full speed in, and in which every
+/// per-channel loop (BatchNorm, ReLU, the residual add, max-pool over time, global average pooling) runs
+/// over contiguous channels. A network takes its input as the data pipeline produces it, `[batch, channels,
+/// length]` (PyTorch's `ncw`), and reorders it once (`ChannelsLast`); the classifier sees `[batch, features]`.
+/// Weights stay in PyTorch's `[out, in, kernel]` layout in the `ParameterStore`.
 ///
 /// A `Tensor` is a view of a `TensorStorage`: copying the struct shares the values, so a
 /// tensor a layer returns is valid until that layer's next forward call.
@@ -78,5 +85,50 @@ struct ReusableStorage {
         let fresh = TensorStorage(count: needed)
         storage = fresh
         return Tensor(shape: shape, storage: fresh)
+    }
+}
+
+/// The reorder at a network's edge: `[N, C, L]` (as the data pipeline and PyTorch hold signals) to the
+/// channels-last `[N, L, C]` every layer works in, into storage reused from call to call.
+public final class ChannelsLast {
+    private var output = ReusableStorage()
+
+    public init() {}
+
+    /// `y[n, t, c] = x[n, c, t]`.
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.shape.count == 3, "ChannelsLast expects [N, C, L], got \(x.shape)")
+        let y = output.tensor([x.shape[0], x.shape[2], x.shape[1]])
+        ChannelsLast.transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
+        return y
+    }
+
+    /// `x` of `[N, C, L]` as a new `[N, L, C]` tensor.
+    public static func from(channelsFirst x: Tensor) -> Tensor {
+        let y = Tensor(zeros: [x.shape[0], x.shape[2], x.shape[1]])
+        transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
+        return y
+    }
+
+    /// `x` of `[N, L, C]` as a new `[N, C, L]` tensor.
+    public static func toChannelsFirst(_ x: Tensor) -> Tensor {
+        let y = Tensor(zeros: [x.shape[0], x.shape[2], x.shape[1]])
+        transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
+        return y
+    }
+
+    /// Transposes each of `batch` row-major `rows × columns` matrices.
+    private static func transpose(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int,
+                                  rows: Int, columns: Int) {
+        let shared = UncheckedSendable((x, y))
+        Parallel.forEachChunk(batch) { samples in
+            let (x, y) = shared.value
+            for n in samples {
+                let (source, target) = (x + n * rows * columns, y + n * rows * columns)
+                for column in 0..<columns {
+                    for row in 0..<rows { target[column * rows + row] = source[row * columns + column] }
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-/// Scratch memory shared by the layers of one model (im2col columns and their gradients).
+/// Scratch memory shared by the layers of one model (a convolution's BatchNorm-folded weights in evaluation).
 ///
 /// Layers run one at a time, so one workspace per model serves them all; it grows to the
 /// largest request and is never shrunk.

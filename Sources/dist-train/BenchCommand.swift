@@ -33,6 +33,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -68,6 +70,7 @@ struct BenchCommand: ParsableCommand {
             source: source,
             sampler: try EpochSampler(recordCount: source.count, worldSize: world.size, globalBatchSize: globalBatch, seed: 0),
             group: world, bucketSize: 4_194_304, seed: 0)
+        model.precision = arithmetic.resolved()
         var waitSeconds = 0.0
         _ = try trainer.step()
         try world.barrier()
@@ -86,9 +89,11 @@ struct BenchCommand: ParsableCommand {
 
         let samples = Double(batchSize * steps * world.size)
         let macs = Double(model.multiplyAccumulates(length: length))
+        let limit = MachineLimit(cores: threads * world.size, precision: model.precision)
         let result = BenchResult(
             model: configuration.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
-            steps: steps, ranks: world.size, threads: threads,
+            steps: steps, ranks: world.size, threads: threads, precision: model.precision.rawValue,
+            nativeBFloat16: ComputePrecision.bfloat16IsNative, limitGFLOPS: limit.gflops, limitBasis: limit.basis,
             trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
             trainGFLOPS: samples * 6 * macs / slowest[0] / 1e9, inferGFLOPS: samples * 2 * macs / slowest[1] / 1e9,
             stepMilliseconds: slowest[0] / Double(steps) * 1000, allReduceWaitShare: slowest[2] / slowest[0],
@@ -125,6 +130,11 @@ struct BenchResult: Codable {
     let steps: Int
     let ranks: Int
     let threads: Int
+    let precision: String
+    let nativeBFloat16: Bool
+    /// The machine's peak for the cores used, in this precision (see `MachineLimit`), and how it was computed.
+    let limitGFLOPS: Double
+    let limitBasis: String
     let trainSamplesPerSecond: Double
     let inferSamplesPerSecond: Double
     /// Convolution and classifier FLOPs (2 per multiply-accumulate; training counts 3 passes).
@@ -138,10 +148,33 @@ struct BenchResult: Codable {
 
     var text: String {
         """
-        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps
-        train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s, all-reduce wait \(String(format: "%.1f", allReduceWaitShare * 100))% of step)
-        infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s)
+        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps, precision \(precision)\(precision == "bf16" && !nativeBFloat16 ? " (emulated)" : "")
+        train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * trainGFLOPS / limitGFLOPS))% of the limit, all-reduce wait \(String(format: "%.1f", allReduceWaitShare * 100))% of step)
+        infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * inferGFLOPS / limitGFLOPS))% of the limit)
+        machine limit \(String(format: "%.0f", limitGFLOPS)) GFLOP/s: \(limitBasis)
         peak memory \(String(format: "%.0f", peakResidentMiB)) MiB
         """
+    }
+}
+
+/// The peak FLOP rate of the cores a bench uses: cores × FLOP per cycle × clock, where a core retires two
+/// fused multiply-adds per cycle on its widest vectors (AVX-512: 2 × 16 lanes × 2 = 64 float32 FLOP; AVX2: 32),
+/// twice that in bfloat16 where `vdpbf16ps` is native, and the clock is /proc/cpuinfo's "cpu MHz" (the
+/// nominal clock a VM reports; turbo can exceed it).
+struct MachineLimit {
+    let gflops: Double
+    let basis: String
+
+    init(cores: Int, precision: ComputePrecision) {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ")) } ?? []
+        let megahertz = cpuinfo.split(separator: "\n").first { $0.hasPrefix("cpu MHz") }
+            .flatMap { Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? 3000
+        var perCycle: Double = flags.contains("avx512f") ? 64 : flags.contains("fma") ? 32 : 8
+        let doubled = precision == .bfloat16 && ComputePrecision.bfloat16IsNative
+        if doubled { perCycle *= 2 }
+        gflops = Double(cores) * perCycle * megahertz / 1000
+        basis = "\(cores) cores x \(Int(perCycle)) \(precision == .bfloat16 ? "bfloat16" : "float32") FLOP/cycle x "
+            + String(format: "%.2f GHz", megahertz / 1000)
     }
 }

@@ -50,6 +50,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     /// Records per forward pass unless `--batch-size` says otherwise.
     static let defaultBatchSize = 16
 
@@ -72,6 +74,7 @@ struct EvaluateCommand: ParsableCommand {
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
                                                 skipUnreadable: skipUnreadable)
         let task = inference.checkpoint.metadata.task
+        inference.model.precision = arithmetic.resolved()
         if world.rank == 0 {
             print("evaluate: " + inference.describe(split: split, worldSize: world.size, threads: threads))
         }

@@ -42,6 +42,8 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     func validate() throws {
         guard dataOptions.data != nil else {
             throw ValidationError("predict needs --data: a directory of WFDB records or a prepared dataset (.nc).")
@@ -64,6 +66,7 @@ struct PredictCommand: ParsableCommand {
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
                                                 skipUnreadable: skipUnreadable)
         let task = inference.checkpoint.metadata.task
+        inference.model.precision = arithmetic.resolved()
         let records = inference.recordIndices.map { inference.dataset.records[$0] }
         let duplicates = Dictionary(grouping: records.map(\.id), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         guard duplicates.isEmpty else {

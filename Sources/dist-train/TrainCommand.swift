@@ -107,6 +107,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var arithmetic: PrecisionOption
+
     /// The run these options describe, for `threads` threads per rank.
     func runConfiguration(threads: Int = 1) throws -> TrainingRunConfiguration {
         var run = TrainingRunConfiguration()
@@ -140,6 +142,7 @@ struct TrainCommand: ParsableCommand {
         run.logDirectory = URL(fileURLWithPath: logDir)
         run.parametersOut = parametersOut.map { URL(fileURLWithPath: $0) }
         run.threads = threads
+        run.precision = arithmetic.precision
         run.commandLine = Array(CommandLine.arguments.dropFirst())
         return run
     }
@@ -158,6 +161,7 @@ struct TrainCommand: ParsableCommand {
         let outcome: TrainingOutcome
         do {
             let threads = threading.apply(ranksOnNode: world.localSize)
+            if world.rank == 0 { _ = arithmetic.resolved() }
             let run = try TrainingRun(try runConfiguration(threads: threads), world: world, events: events(world: world))
             // Installed before resuming, so a preemption that arrives while the checkpoint loads stops after the first step.
             StopSignals.install()

@@ -2,8 +2,9 @@ import DistTensor
 import Foundation
 import Testing
 
-/// The BLAS and multi-threaded paths against plain loops, on shapes that stress their edges: lengths that
-/// are not a multiple of the stride, one channel, batch one, and batches split over several im2col groups.
+/// The oneDNN and multi-threaded paths against plain loops, on shapes that stress their edges: lengths that
+/// are not a multiple of the stride, one channel, batch one, long inputs. The plain loops work in PyTorch's
+/// `[N, C, L]`; the layers in channels-last `[N, L, C]`, so every comparison also checks the reorder.
 @Suite struct FastPathTests {
     typealias ConvShape = (batch: Int, inChannels: Int, outChannels: Int, length: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
 
@@ -13,10 +14,12 @@ import Testing
         (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
         (batch: 2, inChannels: 6, outChannels: 7, length: 12, kernel: 1, stride: 2, padding: 0, bias: false),
         (batch: 4, inChannels: 3, outChannels: 4, length: 8, kernel: 9, stride: 1, padding: 4, bias: false),
-        // 1.44 MB of im2col per sample (4 MB per group): groups of two then one.
+        // Long inputs: oneDNN splits them in time blocks.
         (batch: 3, inChannels: 4, outChannels: 3, length: 10_000, kernel: 9, stride: 1, padding: 4, bias: true),
-        // 2.9 MB per sample: one sample per group.
         (batch: 2, inChannels: 8, outChannels: 2, length: 20_001, kernel: 9, stride: 2, padding: 0, bias: false),
+        // Widths of the network's late stages (blocked kernels, channels a multiple of 16 and not).
+        (batch: 2, inChannels: 64, outChannels: 128, length: 41, kernel: 7, stride: 2, padding: 3, bias: false),
+        (batch: 1, inChannels: 24, outChannels: 40, length: 19, kernel: 7, stride: 1, padding: 3, bias: true),
     ] as [ConvShape])
     func convolutionMatchesPlainLoops(_ shape: ConvShape) {
         var layout = ParameterLayout()
@@ -26,21 +29,71 @@ import Testing
         let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 22)
         let w = Array(UnsafeBufferPointer(start: store.value(conv.weight), count: conv.weight.count))
         let b = conv.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
-        let y = conv.forward(x, store)
+        let y = conv.forward(ChannelsLast.from(channelsFirst: x), store)
         let expected = Conv1DReference.forward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
                                                w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
                                                stride: shape.stride, padding: shape.padding, b: b)
-        #expect(y.shape == [shape.batch, shape.outChannels, conv.outputLength(shape.length)])
-        expectClose(y.array, expected, "forward")
-        let dy = randomTensor(y.shape, seed: 23)
-        let dx = conv.backward(dy, store)
+        #expect(y.shape == [shape.batch, conv.outputLength(shape.length), shape.outChannels])
+        expectClose(ChannelsLast.toChannelsFirst(y).array, expected, "forward")
+        let dy = randomTensor([shape.batch, shape.outChannels, conv.outputLength(shape.length)], seed: 23)
+        let dx = conv.backward(ChannelsLast.from(channelsFirst: dy), store)
         let reference = Conv1DReference.backward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
                                                  w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
                                                  stride: shape.stride, padding: shape.padding, dy: dy.array)
-        expectClose(dx.array, reference.dx, "dx")
+        expectClose(ChannelsLast.toChannelsFirst(dx).array, reference.dx, "dx")
         expectClose(Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count)), reference.dw, "dw")
         if let bias = conv.bias {
             expectClose(Array(UnsafeBufferPointer(start: store.gradient(bias), count: bias.count)), reference.db, "db")
+        }
+    }
+
+    /// The bfloat16 convolution against the float32 plain loops, element by element, within the rounding
+    /// bound of its arithmetic: each input and weight is rounded to bfloat16 (8-bit significand, relative
+    /// error ≤ u = 2⁻⁸), so each product is off by at most (2u + u²)·|x·w|, and float32 accumulation adds
+    /// about 1e-7 relative; an output is therefore within (2u + u²)·Σ|x·w| (+ float32 slack) of the exact
+    /// one, and Σ|x·w| is the plain-loop convolution of |x| with |w|. The same bound holds for the input
+    /// gradient (|dy| with |w|) and the weight gradient (|dy| with |x|).
+    @Test(arguments: [
+        (batch: 1, inChannels: 1, outChannels: 1, length: 17, kernel: 3, stride: 2, padding: 1, bias: false),
+        (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
+        (batch: 2, inChannels: 64, outChannels: 128, length: 41, kernel: 7, stride: 2, padding: 3, bias: false),
+        (batch: 1, inChannels: 12, outChannels: 16, length: 101, kernel: 15, stride: 2, padding: 7, bias: false),
+    ] as [ConvShape])
+    func bfloat16ConvolutionIsWithinItsRoundingBound(_ shape: ConvShape) {
+        var layout = ParameterLayout()
+        let conv = Conv1D(name: "conv", inChannels: shape.inChannels, outChannels: shape.outChannels, kernelSize: shape.kernel,
+                          stride: shape.stride, padding: shape.padding, bias: shape.bias, layout: &layout, workspace: Workspace())
+        conv.precision = .bfloat16
+        let store = randomStore(layout, seed: 41)
+        let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 42)
+        let w = Array(UnsafeBufferPointer(start: store.value(conv.weight), count: conv.weight.count))
+        let b = conv.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
+        let outLength = conv.outputLength(shape.length)
+        let dy = randomTensor([shape.batch, shape.outChannels, outLength], seed: 43)
+        func reference(_ x: [Float], _ w: [Float], _ dy: [Float], bias: [Float]?) -> (y: [Float], dx: [Float], dw: [Float]) {
+            let y = Conv1DReference.forward(x: x, batch: shape.batch, inChannels: shape.inChannels, length: shape.length, w: w,
+                                            outChannels: shape.outChannels, kernelSize: shape.kernel, stride: shape.stride,
+                                            padding: shape.padding, b: bias)
+            let g = Conv1DReference.backward(x: x, batch: shape.batch, inChannels: shape.inChannels, length: shape.length, w: w,
+                                             outChannels: shape.outChannels, kernelSize: shape.kernel, stride: shape.stride,
+                                             padding: shape.padding, dy: dy)
+            return (y, g.dx, g.dw)
+        }
+        let exact = reference(x.array, w, dy.array, bias: b)
+        let magnitude = reference(x.array.map(abs), w.map(abs), dy.array.map(abs), bias: nil)
+        let y = ChannelsLast.toChannelsFirst(conv.forward(ChannelsLast.from(channelsFirst: x), store)).array
+        let dx = ChannelsLast.toChannelsFirst(conv.backward(ChannelsLast.from(channelsFirst: dy), store)).array
+        let dw = Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count))
+        let u: Float = 1.0 / 256
+        for (what, ours, expected, bound) in [("forward", y, exact.y, magnitude.y), ("dx", dx, exact.dx, magnitude.dx),
+                                              ("dw", dw, exact.dw, magnitude.dw)] {
+            let worst = zip(zip(ours, expected), bound).map { pair, bound in
+                abs(pair.0 - pair.1) / ((2 * u + u * u) * bound + 1e-6 * (1 + abs(pair.1)))
+            }.max() ?? .infinity
+            #expect(worst <= 1, "bfloat16 \(what): error is \(worst)× its rounding bound")
+            // Not float32 in disguise: some element shows bfloat16's rounding, far above float32's.
+            let largest = zip(ours, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(largest > 1e-4 * (expected.map(abs).max() ?? 0), "bfloat16 \(what) is as exact as float32")
         }
     }
 
@@ -52,9 +105,9 @@ import Testing
         let x = randomTensor([batch, channels, length], seed: 25)
         let gamma = Array(UnsafeBufferPointer(start: store.value(norm.weight), count: channels))
         let beta = Array(UnsafeBufferPointer(start: store.value(norm.bias), count: channels))
-        let y = norm.forward(x, store, training: true).array
+        let y = ChannelsLast.toChannelsFirst(norm.forward(ChannelsLast.from(channelsFirst: x), store, training: true)).array
         let dy = randomTensor(x.shape, seed: 26)
-        let dx = norm.backward(dy, store).array
+        let dx = ChannelsLast.toChannelsFirst(norm.backward(ChannelsLast.from(channelsFirst: dy), store)).array
         // Plain definition in Float64: x̂ = (x − μ)/√(σ² + ε), y = γx̂ + β,
         // dx = γ/√(σ² + ε) · (dy − mean(dy) − x̂·mean(dy·x̂)).
         let count = Double(batch * length)
@@ -87,7 +140,7 @@ import Testing
         let norm = BatchNorm1D(name: "b", channels: 4, layout: &layout)
         let store = randomStore(layout, seed: 31)
         for i in 0..<store.buffers.count { store.buffers[i] = abs(store.buffers[i]) + 0.1 }
-        let x = randomTensor([3, 3, 29], seed: 32)
+        let x = randomTensor([3, 29, 3], seed: 32)
         let separate = norm.forward(conv.forward(x, store), store, training: false)
         if rectify { ReLU.forward(inPlace: separate) }
         let expected = separate.array
@@ -101,7 +154,7 @@ import Testing
             var layout = ParameterLayout()
             let norm = BatchNorm1D(name: "b", channels: 3, layout: &layout)
             let store = randomStore(layout, seed: 33)
-            let x = randomTensor([2, 3, 41], seed: 34)
+            let x = randomTensor([2, 41, 3], seed: 34)
             let y = norm.forward(x, store, training: true, rectify: fused)
             if !fused { ReLU.forward(inPlace: y) }
             let output = y.array
@@ -110,6 +163,23 @@ import Testing
             return output + norm.backward(dy, store).array + Array(store.gradients)
         }
         #expect(run(fused: true) == run(fused: false))
+    }
+
+    /// BatchNorm's backward written over its upstream gradient gives the same bits as into its own buffer.
+    @Test(arguments: [true, false])
+    func inPlaceBatchNormalisationBackwardMatches(rectify: Bool) {
+        func run(inPlace: Bool) -> [Float] {
+            var layout = ParameterLayout()
+            let norm = BatchNorm1D(name: "b", channels: 19, layout: &layout)
+            let store = randomStore(layout, seed: 36)
+            let x = randomTensor([3, 27, 19], seed: 37)
+            _ = norm.forward(x, store, training: true, rectify: rectify)
+            let dy = randomTensor(x.shape, seed: 38)
+            let dx = norm.backward(dy, store, inPlace: inPlace)
+            #expect((dx.base == dy.base) == inPlace)
+            return dx.array + Array(store.gradients)
+        }
+        #expect(run(inPlace: true) == run(inPlace: false))
     }
 
     @Test func linearMatchesPlainLoops() {
@@ -123,9 +193,10 @@ import Testing
         expectClose(y, expected, "linear forward")
     }
 
-    /// Threads split the batch (convolutions) or whole channels and rows (the other loops), so outputs and
-    /// input gradients do not depend on the thread count, bit for bit. Weight gradients are summed per
-    /// worker and then across workers, so their rounding may differ in the last bits: checked to 1e-5.
+    /// oneDNN splits convolutions over threads by output position, and our loops split rows (BatchNorm's
+    /// sums run over fixed blocks), so outputs and input gradients do not depend on the thread count, bit for
+    /// bit. Weight gradients are reduced across threads, so their rounding may differ in the last bits:
+    /// checked to 1e-5.
     @Test func threadCountDoesNotChangeResults() {
         func run() -> (outputs: [Float], weightGradients: [Float]) {
             var layout = ParameterLayout()
@@ -134,7 +205,7 @@ import Testing
             let norm = BatchNorm1D(name: "b", channels: 8, layout: &layout)
             let pool = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
             let store = randomStore(layout, seed: 29)
-            let x = randomTensor([5, 3, 301], seed: 30)
+            let x = randomTensor([5, 301, 3], seed: 30)
             let y = norm.forward(conv.forward(x, store), store, training: true)
             ReLU.forward(inPlace: y)
             let pooled = pool.forward(y)

@@ -2,7 +2,8 @@ import DistTensor
 import Foundation
 import Testing
 
-/// Every layer's backward against central finite differences of its forward (see `FiniteDifference`).
+/// Every layer's backward against central finite differences of its forward (see `FiniteDifference`), on
+/// channels-last `[N, L, C]` activations.
 @Suite struct GradientCheckTests {
     @Test(arguments: [
         (batch: 2, inChannels: 3, outChannels: 4, length: 11, kernel: 5, stride: 2, padding: 2, bias: true),
@@ -15,7 +16,7 @@ import Testing
         let conv = Conv1D(name: "conv", inChannels: shape.inChannels, outChannels: shape.outChannels, kernelSize: shape.kernel,
                           stride: shape.stride, padding: shape.padding, bias: shape.bias, layout: &layout, workspace: Workspace())
         let store = randomStore(layout, seed: 1)
-        let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 2)
+        let x = randomTensor([shape.batch, shape.length, shape.inChannels], seed: 2)
         let y = conv.forward(x, store)
         let fd = FiniteDifference(outputCount: y.count)
         let dx = conv.backward(Tensor(shape: y.shape, values: fd.upstream), store).array
@@ -33,7 +34,7 @@ import Testing
         var layout = ParameterLayout()
         let norm = BatchNorm1D(name: "bn", channels: 4, layout: &layout)
         let store = randomStore(layout, seed: 3)
-        let x = randomTensor([3, 4, 7], seed: 4)
+        let x = randomTensor([3, 7, 4], seed: 4)
         let y = norm.forward(x, store, training: true)
         let fd = FiniteDifference(outputCount: y.count)
         let dx = norm.backward(Tensor(shape: y.shape, values: fd.upstream), store).array
@@ -63,7 +64,7 @@ import Testing
 
     @Test func maxPoolWithoutTies() {
         let pool = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
-        let x = randomTensor([2, 3, 11], seed: 6)
+        let x = randomTensor([2, 11, 3], seed: 6)
         let y = pool.forward(x)
         let fd = FiniteDifference(outputCount: y.count)
         let dx = pool.backward(Tensor(shape: y.shape, values: fd.upstream)).array
@@ -74,7 +75,7 @@ import Testing
     /// At a tie the max is not differentiable; like PyTorch, the whole gradient goes to the first maximum.
     @Test func maxPoolTiesGoToTheFirstMaximum() {
         let pool = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
-        let x = Tensor(shape: [1, 1, 7], values: [2, 2, 2, 1, 5, 5, 0])
+        let x = Tensor(shape: [1, 7, 1], values: [2, 2, 2, 1, 5, 5, 0])
         let y = pool.forward(x)
         #expect(y.array == [2, 2, 5, 5])
         let dx = pool.backward(Tensor(shape: y.shape, values: [1, 10, 100, 1000])).array
@@ -85,7 +86,7 @@ import Testing
 
     @Test func globalAveragePool() {
         let pool = GlobalAveragePool1D()
-        let x = randomTensor([2, 3, 5], seed: 7)
+        let x = randomTensor([2, 5, 3], seed: 7)
         let y = pool.forward(x)
         let fd = FiniteDifference(outputCount: y.count)
         let dx = pool.backward(Tensor(shape: y.shape, values: fd.upstream)).array

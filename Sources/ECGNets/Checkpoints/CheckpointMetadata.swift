@@ -1,4 +1,5 @@
 import Foundation
+import DistTensor
 
 /// What a checkpoint says about its run besides the numbers of the network: the model, where training stood, the
 /// settings that fix the data order, the decision thresholds, and opaque JSON that other parts of training own.
@@ -57,6 +58,9 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     public var classWeights: [Double]?
     /// The validation metric that picked the best checkpoint and drove the schedule (`ValidationMetric` raw value).
     public var selectionMetric: String?
+    /// The arithmetic the network was trained in; nil in checkpoints from before `--precision` (float32). The
+    /// parameters are float32 either way.
+    public var trainingPrecision: ComputePrecision?
     /// The metric history as JSON, owned by the training loop (stored and returned verbatim).
     public var metricHistoryJSON: String
     /// Scheduler and early-stopping state as JSON, owned by the training loop (stored and returned verbatim).
@@ -69,8 +73,10 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
                 datasetPreparation: String = ECGDatasetPreparationOptions().canonicalDescription,
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
                 runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}",
-                task: ECGTask? = nil, classWeights: [Double]? = nil, selectionMetric: String? = nil) {
+                task: ECGTask? = nil, classWeights: [Double]? = nil, selectionMetric: String? = nil,
+                trainingPrecision: ComputePrecision? = nil) {
         self.storedTask = task
+        self.trainingPrecision = trainingPrecision
         self.classWeights = classWeights
         self.selectionMetric = selectionMetric
         self.configuration = configuration

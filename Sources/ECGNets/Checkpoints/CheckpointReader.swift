@@ -82,7 +82,8 @@ public final class CheckpointReader {
             runConfigurationJSON: try text("run_configuration"), metricHistoryJSON: try text("metric_history"),
             trainingStateJSON: try text("training_state"), task: try Self.task(attributes, path: path),
             classWeights: Self.classWeights(attributes),
-            selectionMetric: try? attributes.text(named: "selection_metric"))
+            selectionMetric: try? attributes.text(named: "selection_metric"),
+            trainingPrecision: (try? attributes.text(named: "precision")).flatMap(ComputePrecision.init(rawValue:)))
         guard let optimizerState = try read({ () throws(NetCDFError) in try Self.readOptimizerState(opened.root) }) else {
             throw .notACheckpoint(path: path, reason: "its optimizer kind is not one of "
                 + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))

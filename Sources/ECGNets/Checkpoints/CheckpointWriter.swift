@@ -80,6 +80,7 @@ public enum CheckpointWriter {
             values.append(("task", .text(String(decoding: try JSONEncoder.sorted.encode(task), as: UTF8.self))))
         }
         if let selection = metadata.selectionMetric { values.append(("selection_metric", .text(selection))) }
+        if let precision = metadata.trainingPrecision { values.append(("precision", .text(precision.rawValue))) }
         for (name, value) in values {
             try attributes.set(name, to: value)
         }

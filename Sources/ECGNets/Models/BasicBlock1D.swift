@@ -1,7 +1,8 @@
 import DistTensor
 
 /// A residual BasicBlock: `relu(bn2(conv2(drop(relu(bn1(conv1(x)))))) + shortcut(x))`, where the
-/// shortcut is the identity or, when stride or width change, a 1×1 convolution and BatchNorm.
+/// shortcut is the identity or, when stride or width change, a 1×1 convolution and BatchNorm. Activations
+/// are channels-last `[N, L, C]` (see `Tensor`).
 ///
 /// Parameter names follow the PyTorch reference: `c1`, `b1`, `c2`, `b2`, `down.0`, `down.1`.
 final class BasicBlock1D {
@@ -43,8 +44,8 @@ final class BasicBlock1D {
         return y
     }
 
-    /// The evaluation forward: each BatchNorm (and the ReLU after the first) is applied by its convolution
-    /// as it writes, so the block makes no separate normalisation passes.
+    /// The evaluation forward: each BatchNorm is folded into its convolution's weights and the ReLU after
+    /// the first into its post-op, so the block makes no separate normalisation passes.
     private func evaluate(_ x: Tensor, _ store: ParameterStore) -> Tensor {
         let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true))
         let y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
@@ -58,8 +59,9 @@ final class BasicBlock1D {
         guard let y = output else { preconditionFailure("BasicBlock1D.backward before forward") }
         ReLU.backward(inPlace: dy, output: y)
         let dh = dropout.backward(conv2.backward(norm2.backward(dy, store), store))
-        let dx = conv1.backward(norm1.backward(dh, store), store)
-        let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store), store) } ?? dy
+        let dx = conv1.backward(norm1.backward(dh, store, inPlace: true), store)
+        // After norm2, `dy` serves only the shortcut: its BatchNorm may overwrite it.
+        let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store, inPlace: true), store) } ?? dy
         add(dShortcut, into: dx)
         return dx
     }

@@ -16,6 +16,9 @@ public protocol ECGModel: AnyObject {
     var input: ModelInput { get }
     /// Logits per sample that `forward` returns (one per class).
     var classes: Int { get }
+    /// The arithmetic of the heavy kernels (float32, or bfloat16 with float32 master weights and statistics); it
+    /// changes no parameter, so a checkpoint trained in one precision evaluates in the other.
+    var precision: ComputePrecision { get set }
 
     /// Logits `[N, classes]` for `x` of `[N, input.leads, L]`. In training, BatchNorm uses batch statistics and
     /// dropout draws its masks from `dropoutKey`; forward keeps what backward needs.

@@ -10,6 +10,12 @@ public final class ResNet1D {
     public let configuration: ResNet1DConfiguration
     public let parameters: ParameterStore
     public let workspace = Workspace()
+    /// The convolutions' arithmetic (float32 master weights, gradients and statistics either way).
+    public var precision: ComputePrecision = .float32 {
+        didSet { for conv in convolutions { conv.precision = precision } }
+    }
+
+    private let channelsLast = ChannelsLast()
 
     private let stemConv: Conv1D
     private let stemNorm: BatchNorm1D
@@ -45,11 +51,13 @@ public final class ResNet1D {
         parameters = ParameterStore(layout: layout, seed: seed)
     }
 
-    /// Logits `[N, classes]` for `x` of `[N, leads, L]`. In training, BatchNorm uses batch
-    /// statistics and dropout draws its masks from `dropoutKey`.
-    public func forward(_ x: Tensor, training: Bool, dropoutKey: UInt64 = 0) -> Tensor {
-        precondition(x.shape.count == 3 && x.shape[1] == configuration.leads,
-                     "ResNet1D expects [N, \(configuration.leads), L], got \(x.shape)")
+    /// Logits `[N, classes]` for `x` of `[N, leads, L]`, reordered once to the channels-last layout the
+    /// layers work in. In training, BatchNorm uses batch statistics and dropout draws its masks from
+    /// `dropoutKey`.
+    public func forward(_ input: Tensor, training: Bool, dropoutKey: UInt64 = 0) -> Tensor {
+        precondition(input.shape.count == 3 && input.shape[1] == configuration.leads,
+                     "ResNet1D expects [N, \(configuration.leads), L], got \(input.shape)")
+        let x = channelsLast.forward(input)
         let stem: Tensor
         if training {
             stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: true, rectify: true)
@@ -74,7 +82,7 @@ public final class ResNet1D {
             g = block.backward(g, parameters)
             gradientsReady(block.conv1.weight.offset)
         }
-        _ = stemConv.backward(stemNorm.backward(stemPool.backward(g), parameters), parameters)
+        _ = stemConv.backward(stemNorm.backward(stemPool.backward(g), parameters, inPlace: true), parameters)
         gradientsReady(0)
     }
 
@@ -87,6 +95,11 @@ public final class ResNet1D {
             if let down = block.downsample { layers.append(down.norm) }
         }
         for layer in layers { layer.synchronization = group }
+    }
+
+    /// Every convolution, stem first.
+    private var convolutions: [Conv1D] {
+        [stemConv] + blocks.flatMap { [$0.conv1, $0.conv2] + ($0.downsample.map { [$0.conv] } ?? []) }
     }
 
     /// Multiply-accumulates of one forward pass on one sample of `length` (convolutions and

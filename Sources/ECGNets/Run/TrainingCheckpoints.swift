@@ -165,7 +165,7 @@ final class TrainingCheckpoints {
                 datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                 runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
                 trainingStateJSON: trainingStateJSON, task: task, classWeights: classWeights?.map(Double.init),
-                selectionMetric: selectionMetric.rawValue)
+                selectionMetric: selectionMetric.rawValue, trainingPrecision: trainer.model.precision)
             let outcome: CheckpointSaveOutcome
             do {
                 outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

@@ -92,6 +92,7 @@ public final class TrainingRun {
             throw TrainingRunError.unusableTrainingSplit(dataset: dataset.url.path, reason: "\(error)")
         }
         model = architecture.makeModel(seed: configuration.seed)
+        model.precision = configuration.precision
         if configuration.synchronizedBatchNormalization { model.synchronizeBatchNormalization(over: world) }
         trainer = DataParallelTrainer(
             model: model,

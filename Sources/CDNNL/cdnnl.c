@@ -1,0 +1,451 @@
+// oneDNN 2.x implementation of cdnnl.h: primitives built from op descriptors (dnnl_*_desc_init followed by
+// dnnl_primitive_desc_create). oneDNN 3.x replaced those with dnnl_*_primitive_desc_create taking the
+// memory descriptors directly; a port replaces make_conv_pds() below and nothing else.
+#include "cdnnl.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+// libgomp, the OpenMP runtime Debian's oneDNN runs on; declared here so the shim builds without -fopenmp.
+extern void omp_set_num_threads(int);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+
+// libgomp reads its wait policy from the environment when it loads, before main. By default its idle threads
+// spin for a while after every parallel region, which on a shared or oversubscribed node (other ranks, other
+// jobs) burns the cores those need and stretches every barrier by a scheduler time slice (measured on the
+// 2-core machine with another process running: 1.8 vs 4.3 training samples/s). A process that chose no policy
+// therefore executes itself again, once, with OMP_WAIT_POLICY=passive (glibc hands constructors argv).
+__attribute__((constructor)) static void choose_wait_policy(int argc, char **argv, char **envp) {
+    (void)argc;
+    (void)envp;
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || !argv || !argv[0]) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv("/proc/self/exe", argv);  // only returns on failure: carry on with libgomp's default
+}
+
+static int g_threads = 1;
+static dnnl_engine_t g_engine;
+static dnnl_status_t g_engine_status = dnnl_runtime_error;
+static pthread_once_t g_engine_once = PTHREAD_ONCE_INIT;
+static void make_engine(void) { g_engine_status = dnnl_engine_create(&g_engine, dnnl_cpu, 0); }
+
+// One stream per calling thread (tests call from several); the OpenMP team size is a per-thread setting.
+static _Thread_local dnnl_stream_t t_stream;
+static _Thread_local int t_threads = -1;
+
+static void sync_threads(void) {
+    if (t_threads != g_threads) {
+        omp_set_num_threads(g_threads);
+        t_threads = g_threads;
+    }
+}
+
+static dnnl_stream_t stream_here(void) {
+    sync_threads();
+    if (!t_stream) dnnl_stream_create(&t_stream, g_engine, dnnl_stream_default_flags);
+    return t_stream;
+}
+
+void cdnnl_set_threads(int threads) { g_threads = threads < 1 ? 1 : threads; }
+int cdnnl_threads(void) { return g_threads; }
+
+typedef struct {
+    void (*body)(void *, int);
+    void *context;
+    int chunks;
+} team_work;
+
+static void team_body(void *data) {
+    team_work *work = data;
+    int team = omp_get_num_threads(), me = omp_get_thread_num();
+    for (int chunk = me; chunk < work->chunks; chunk += team) work->body(work->context, chunk);
+}
+
+void cdnnl_parallel_for(int chunks, void (*body)(void *context, int chunk), void *context) {
+    if (chunks <= 1 || g_threads <= 1) {
+        for (int chunk = 0; chunk < chunks; chunk++) body(context, chunk);
+        return;
+    }
+    sync_threads();
+    team_work work = {body, context, chunks};
+    GOMP_parallel(team_body, &work, (unsigned)(chunks < g_threads ? chunks : g_threads), 0);
+}
+
+int cdnnl_native_bfloat16(void) {
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    return (isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) == (unsigned)dnnl_cpu_isa_avx512_core_bf16;
+}
+
+const char *cdnnl_version(void) {
+    static char text[32];
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(text, sizeof text, "%d.%d.%d", v->major, v->minor, v->patch);
+    return text;
+}
+
+// A reorder between a caller's buffer (handle set per call) and a kernel-format buffer; `primitive` is NULL
+// when the two formats agree and the kernel reads the caller's buffer directly.
+// A `transient` kernel buffer is needed only during one call: it lives in the calling thread's scratch at
+// `offset` (see scratch_here), shared by all layers, instead of being held by every layer.
+typedef struct {
+    dnnl_primitive_t primitive;
+    dnnl_memory_t user, kernel;
+    size_t elements;
+    int transient;
+    size_t bytes, offset;
+} staged;
+
+// Per-thread scratch for transient kernel buffers; layers run one at a time on a thread.
+static _Thread_local char *t_scratch;
+static _Thread_local size_t t_scratch_size;
+
+static char *scratch_here(size_t bytes) {
+    if (bytes > t_scratch_size) {
+        free(t_scratch);
+        t_scratch_size = 0;
+        t_scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (t_scratch) t_scratch_size = bytes;
+    }
+    return t_scratch;
+}
+
+// Points the transient kernel buffers of `stages` into this thread's scratch.
+static dnnl_status_t place(staged *const *stages, int count, size_t total) {
+    char *base = scratch_here(total);
+    if (!base && total) return dnnl_out_of_memory;
+    for (int i = 0; i < count; i++) {
+        if (!stages[i]->transient || !stages[i]->kernel) continue;
+        dnnl_status_t status = dnnl_memory_set_data_handle(stages[i]->kernel, base + stages[i]->offset);
+        if (status != dnnl_success) return status;
+    }
+    return dnnl_success;
+}
+
+// Lays the transient buffers of `stages` out one after another; returns the bytes they need.
+static size_t lay_out(staged *const *stages, int count) {
+    size_t total = 0;
+    for (int i = 0; i < count; i++) {
+        if (!stages[i]->transient || !stages[i]->kernel) continue;
+        stages[i]->offset = total;
+        total += (stages[i]->bytes + 63) / 64 * 64;
+    }
+    return total;
+}
+
+// Reorders below this many elements run on the calling thread: a team's fork and join would cost more.
+static const size_t parallel_reorder_elements = (size_t)1 << 18;
+
+static dnnl_status_t run_reorder(const staged *s, dnnl_memory_t from, dnnl_memory_t to) {
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    dnnl_stream_t stream = stream_here();
+    int alone = s->elements < parallel_reorder_elements && g_threads > 1;
+    if (alone) omp_set_num_threads(1);
+    dnnl_status_t status = dnnl_primitive_execute(s->primitive, stream, 2, args);
+    if (alone) omp_set_num_threads(g_threads);
+    return status;
+}
+
+struct cdnnl_conv {
+    cdnnl_conv_shape shape;
+    cdnnl_precision precision;
+    int training, with_bias;
+    dnnl_primitive_desc_t fwd_pd, bwd_data_pd, bwd_weights_pd;
+    dnnl_primitive_t fwd, bwd_data, bwd_weights;
+    // weights_bwd is unused (shared_weights) when backward-data reads the forward's reordered weights.
+    staged src, weights_fwd, weights_bwd, diff_dst, diff_weights;
+    int shared_weights;
+    dnnl_memory_t dst, bias, diff_src, diff_bias;
+    float *diff_bias_kernel;
+    size_t forward_scratch, backward_scratch;
+};
+
+#define CHECK(call, what)                                                                      \
+    do {                                                                                       \
+        dnnl_status_t status_ = (call);                                                        \
+        if (status_ != dnnl_success) {                                                         \
+            snprintf(error, error_size, "oneDNN %s failed (status %d)", what, (int)status_);   \
+            goto fail;                                                                         \
+        }                                                                                      \
+    } while (0)
+
+static dnnl_status_t make_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md, void *handle) {
+    return dnnl_memory_create(memory, md, g_engine, handle);
+}
+
+// `user_md` on the caller's side, `kernel_md` as the primitive wants it; a reorder only when they differ.
+// `user_to_kernel` 0 builds the way back, adding into the caller's buffer (a reorder with a sum post-op),
+// which always reorders, even between equal formats.
+static dnnl_status_t make_staged(staged *s, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *kernel_md,
+                                 int user_to_kernel, int transient) {
+    s->elements = dnnl_memory_desc_get_size(user_md) / sizeof(float);
+    s->transient = transient;
+    s->bytes = dnnl_memory_desc_get_size(kernel_md);
+    dnnl_status_t status = make_memory(&s->user, user_md, DNNL_MEMORY_NONE);
+    if (status != dnnl_success) return status;
+    if (user_to_kernel && dnnl_memory_desc_equal(user_md, kernel_md)) return dnnl_success;
+    status = make_memory(&s->kernel, kernel_md, transient ? DNNL_MEMORY_NONE : DNNL_MEMORY_ALLOCATE);
+    if (status != dnnl_success) return status;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t sum = NULL;
+    if (!user_to_kernel) {
+        if ((status = dnnl_primitive_attr_create(&attr)) != dnnl_success) return status;
+        if ((status = dnnl_post_ops_create(&sum)) == dnnl_success &&
+            (status = dnnl_post_ops_append_sum(sum, 1.0f)) == dnnl_success)
+            status = dnnl_primitive_attr_set_post_ops(attr, sum);
+        if (sum) dnnl_post_ops_destroy(sum);
+        if (status != dnnl_success) {
+            dnnl_primitive_attr_destroy(attr);
+            return status;
+        }
+    }
+    status = user_to_kernel ? dnnl_reorder_primitive_desc_create(&pd, user_md, g_engine, kernel_md, g_engine, NULL)
+                            : dnnl_reorder_primitive_desc_create(&pd, kernel_md, g_engine, user_md, g_engine, attr);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (status != dnnl_success) return status;
+    status = dnnl_primitive_create(&s->primitive, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return status;
+}
+
+// Sets the caller's pointer and runs the reorder into the kernel's format; returns the memory to hand the
+// kernel.
+static dnnl_status_t stage_in(staged *s, const void *pointer, dnnl_memory_t *kernel) {
+    dnnl_status_t status = dnnl_memory_set_data_handle(s->user, (void *)pointer);
+    if (status != dnnl_success) return status;
+    if (!s->primitive) {
+        *kernel = s->user;
+        return dnnl_success;
+    }
+    *kernel = s->kernel;
+    return run_reorder(s, s->user, s->kernel);
+}
+
+static void destroy_staged(staged *s) {
+    if (s->primitive) dnnl_primitive_destroy(s->primitive);
+    if (s->user) dnnl_memory_destroy(s->user);
+    if (s->kernel) dnnl_memory_destroy(s->kernel);
+}
+
+static const dnnl_memory_desc_t *query(dnnl_primitive_desc_t pd, dnnl_query_t what) {
+    return dnnl_primitive_desc_query_md(pd, what, 0);
+}
+
+// The oneDNN-2.x-specific part: op descriptors for forward, backward-data and backward-weights.
+static dnnl_status_t make_conv_pds(cdnnl_conv *c, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *weights,
+                                   const dnnl_memory_desc_t *bias, const dnnl_memory_desc_t *dst,
+                                   const dnnl_memory_desc_t *diff_src, const dnnl_memory_desc_t *diff_weights,
+                                   const dnnl_memory_desc_t *diff_dst, const_dnnl_primitive_attr_t attr) {
+    dnnl_dims_t strides = {c->shape.stride}, padding = {c->shape.padding};
+    dnnl_convolution_desc_t desc;
+    dnnl_status_t status = dnnl_convolution_forward_desc_init(
+        &desc, c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct, src, weights,
+        bias, dst, strides, padding, padding);
+    if (status != dnnl_success) return status;
+    status = dnnl_primitive_desc_create(&c->fwd_pd, &desc, attr, g_engine, NULL);
+    if (status != dnnl_success || !c->training) return status;
+    status = dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, diff_src, weights, diff_dst,
+                                                      strides, padding, padding);
+    if (status != dnnl_success) return status;
+    status = dnnl_primitive_desc_create(&c->bwd_data_pd, &desc, NULL, g_engine, c->fwd_pd);
+    if (status != dnnl_success) return status;
+    // Backward-data in the forward's weight format, so one reorder per step serves both, but only where that
+    // keeps the implementation oneDNN picks by itself (forcing a format can fall back to the reference loops).
+    const dnnl_memory_desc_t *forward_weights = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
+    if (!dnnl_memory_desc_equal(forward_weights, dnnl_primitive_desc_query_md(c->bwd_data_pd, dnnl_query_weights_md, 0)) &&
+        dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, diff_src, forward_weights, diff_dst,
+                                                 strides, padding, padding) == dnnl_success) {
+        dnnl_primitive_desc_t forced;
+        if (dnnl_primitive_desc_create(&forced, &desc, NULL, g_engine, c->fwd_pd) == dnnl_success) {
+            const char *chosen = "", *alternative = "";
+            dnnl_primitive_desc_query(c->bwd_data_pd, dnnl_query_impl_info_str, 0, &chosen);
+            dnnl_primitive_desc_query(forced, dnnl_query_impl_info_str, 0, &alternative);
+            if (strcmp(chosen, alternative) == 0) {
+                dnnl_primitive_desc_destroy(c->bwd_data_pd);
+                c->bwd_data_pd = forced;
+            } else {
+                dnnl_primitive_desc_destroy(forced);
+            }
+        }
+    }
+    status = dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, src, diff_weights, bias,
+                                                         diff_dst, strides, padding, padding);
+    if (status != dnnl_success) return status;
+    return dnnl_primitive_desc_create(&c->bwd_weights_pd, &desc, NULL, g_engine, c->fwd_pd);
+}
+
+cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
+                              int rectify, char *error, size_t error_size) {
+    pthread_once(&g_engine_once, make_engine);
+    if (g_engine_status != dnnl_success) {
+        snprintf(error, error_size, "oneDNN CPU engine could not be created (status %d)", (int)g_engine_status);
+        return NULL;
+    }
+    cdnnl_conv *c = calloc(1, sizeof *c);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t post_ops = NULL;
+    if (!c) {
+        snprintf(error, error_size, "out of memory");
+        return NULL;
+    }
+    c->shape = shape;
+    c->precision = precision;
+    c->training = training;
+    c->with_bias = with_bias;
+    int out_length = (shape.length + 2 * shape.padding - shape.kernel) / shape.stride + 1;
+    dnnl_data_type_t low = precision == CDNNL_BFLOAT16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_dims_t src_dims = {shape.batch, shape.in_channels, shape.length};
+    dnnl_dims_t dst_dims = {shape.batch, shape.out_channels, out_length};
+    dnnl_dims_t weight_dims = {shape.out_channels, shape.in_channels, shape.kernel};
+    dnnl_dims_t bias_dims = {shape.out_channels};
+    dnnl_memory_desc_t user_src, user_dst, user_weights, user_bias, kernel_src, kernel_dst, any_weights, any_diff_weights;
+    CHECK(dnnl_memory_desc_init_by_tag(&user_src, 3, src_dims, dnnl_f32, dnnl_nwc), "source descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&user_dst, 3, dst_dims, dnnl_f32, dnnl_nwc), "destination descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&user_weights, 3, weight_dims, dnnl_f32, dnnl_oiw), "weights descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&user_bias, 1, bias_dims, dnnl_f32, dnnl_x), "bias descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&kernel_src, 3, src_dims, low, dnnl_nwc), "source descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&kernel_dst, 3, dst_dims, low, dnnl_nwc), "destination descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&any_weights, 3, weight_dims, low, dnnl_format_tag_any), "weights descriptor");
+    CHECK(dnnl_memory_desc_init_by_tag(&any_diff_weights, 3, weight_dims, dnnl_f32, dnnl_format_tag_any),
+          "weight-gradient descriptor");
+    if (rectify) {
+        CHECK(dnnl_primitive_attr_create(&attr), "attributes");
+        CHECK(dnnl_post_ops_create(&post_ops), "post-ops");
+        CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "ReLU post-op");
+        CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "post-ops");
+    }
+    // Outputs and input gradients are float32 in both precisions; bfloat16 applies to what the kernels read.
+    CHECK(make_conv_pds(c, &kernel_src, &any_weights, with_bias ? &user_bias : NULL, &user_dst, &user_src,
+                        &any_diff_weights, &kernel_dst, attr),
+          precision == CDNNL_BFLOAT16 ? "bfloat16 convolution descriptor" : "convolution descriptor");
+    CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
+    if (training)
+        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
+                                                   query(c->fwd_pd, dnnl_query_weights_md));
+    // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
+    // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
+    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
+    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1, 1), "source reorder");
+    CHECK(make_staged(&c->weights_fwd, &user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
+          "weights reorder");
+    CHECK(make_memory(&c->dst, &user_dst, DNNL_MEMORY_NONE), "destination memory");
+    if (with_bias) CHECK(make_memory(&c->bias, &user_bias, DNNL_MEMORY_NONE), "bias memory");
+    if (training) {
+        CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
+        CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
+        if (!c->shared_weights)
+            CHECK(make_staged(&c->weights_bwd, &user_weights, query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
+                  "weights reorder");
+        CHECK(make_staged(&c->diff_dst, &user_dst, &kernel_dst, 1, 1), "gradient reorder");
+        CHECK(make_staged(&c->diff_weights, &user_weights, query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
+              "weight-gradient reorder");
+        CHECK(make_memory(&c->diff_src, &user_src, DNNL_MEMORY_NONE), "input-gradient memory");
+        if (with_bias) {
+            c->diff_bias_kernel = malloc(sizeof(float) * (size_t)shape.out_channels);
+            if (!c->diff_bias_kernel) {
+                snprintf(error, error_size, "out of memory");
+                goto fail;
+            }
+            CHECK(make_memory(&c->diff_bias, &user_bias, c->diff_bias_kernel), "bias-gradient memory");
+        }
+    }
+    staged *forward_stages[] = {&c->src, &c->weights_fwd};
+    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    c->forward_scratch = lay_out(forward_stages, 2);
+    c->backward_scratch = lay_out(backward_stages, 4);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return c;
+fail:
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    cdnnl_conv_destroy(c);
+    return NULL;
+}
+
+void cdnnl_conv_destroy(cdnnl_conv *c) {
+    if (!c) return;
+    dnnl_primitive_t primitives[] = {c->fwd, c->bwd_data, c->bwd_weights};
+    for (int i = 0; i < 3; i++) if (primitives[i]) dnnl_primitive_destroy(primitives[i]);
+    dnnl_primitive_desc_t pds[] = {c->fwd_pd, c->bwd_data_pd, c->bwd_weights_pd};
+    for (int i = 0; i < 3; i++) if (pds[i]) dnnl_primitive_desc_destroy(pds[i]);
+    staged *stages[] = {&c->src, &c->weights_fwd, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    for (int i = 0; i < 5; i++) destroy_staged(stages[i]);
+    dnnl_memory_t memories[] = {c->dst, c->bias, c->diff_src, c->diff_bias};
+    for (int i = 0; i < 4; i++) if (memories[i]) dnnl_memory_destroy(memories[i]);
+    free(c->diff_bias_kernel);
+    free(c);
+}
+
+#define RETURN_ON_ERROR(call)                              \
+    do {                                                   \
+        dnnl_status_t status_ = (call);                    \
+        if (status_ != dnnl_success) return (int)status_;  \
+    } while (0)
+
+int cdnnl_conv_forward(cdnnl_conv *c, const float *src, const float *weights, const float *bias, float *dst) {
+    dnnl_memory_t kernel_src, kernel_weights;
+    staged *stages[] = {&c->src, &c->weights_fwd};
+    RETURN_ON_ERROR(place(stages, 2, c->forward_scratch));
+    RETURN_ON_ERROR(stage_in(&c->src, src, &kernel_src));
+    RETURN_ON_ERROR(stage_in(&c->weights_fwd, weights, &kernel_weights));
+    RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->dst, dst));
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, kernel_src}, {DNNL_ARG_WEIGHTS, kernel_weights}, {DNNL_ARG_DST, c->dst}, {DNNL_ARG_BIAS, c->bias}};
+    if (c->with_bias) RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->bias, (void *)bias));
+    RETURN_ON_ERROR(dnnl_primitive_execute(c->fwd, stream_here(), c->with_bias ? 4 : 3, args));
+    return (int)dnnl_stream_wait(stream_here());
+}
+
+int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, const float *weights,
+                        float *diff_src, float *diff_weights, float *diff_bias) {
+    if (!c->training) return (int)dnnl_invalid_arguments;
+    dnnl_stream_t stream = stream_here();
+    staged *stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    RETURN_ON_ERROR(place(stages, 4, c->backward_scratch));
+    dnnl_memory_t kernel_src, kernel_diff_dst, kernel_weights;
+    RETURN_ON_ERROR(stage_in(&c->src, src, &kernel_src));
+    RETURN_ON_ERROR(stage_in(&c->diff_dst, diff_dst, &kernel_diff_dst));
+    dnnl_exec_arg_t weight_args[4] = {{DNNL_ARG_SRC, kernel_src},
+                                      {DNNL_ARG_DIFF_DST, kernel_diff_dst},
+                                      {DNNL_ARG_DIFF_WEIGHTS, c->diff_weights.kernel},
+                                      {DNNL_ARG_DIFF_BIAS, c->diff_bias}};
+    RETURN_ON_ERROR(dnnl_primitive_execute(c->bwd_weights, stream, c->with_bias ? 4 : 3, weight_args));
+    RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->diff_weights.user, diff_weights));
+    RETURN_ON_ERROR(run_reorder(&c->diff_weights, c->diff_weights.kernel, c->diff_weights.user));
+    if (diff_src) {
+        if (c->shared_weights) {
+            // The forward of this step left the weights in the kernel's format (or read the caller's).
+            if (c->weights_fwd.primitive) {
+                kernel_weights = c->weights_fwd.kernel;
+            } else {
+                RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->weights_fwd.user, (void *)weights));
+                kernel_weights = c->weights_fwd.user;
+            }
+        } else {
+            RETURN_ON_ERROR(stage_in(&c->weights_bwd, weights, &kernel_weights));
+        }
+        RETURN_ON_ERROR(dnnl_memory_set_data_handle(c->diff_src, diff_src));
+        dnnl_exec_arg_t args[3] = {
+            {DNNL_ARG_DIFF_DST, kernel_diff_dst}, {DNNL_ARG_WEIGHTS, kernel_weights}, {DNNL_ARG_DIFF_SRC, c->diff_src}};
+        RETURN_ON_ERROR(dnnl_primitive_execute(c->bwd_data, stream, 3, args));
+    }
+    RETURN_ON_ERROR(dnnl_stream_wait(stream));
+    if (c->with_bias && diff_bias)
+        for (int o = 0; o < c->shape.out_channels; o++) diff_bias[o] += c->diff_bias_kernel[o];
+    return 0;
+}
+
+const char *cdnnl_conv_implementation(const cdnnl_conv *c, int which) {
+    const_dnnl_primitive_desc_t pd = which == 0 ? c->fwd_pd : which == 1 ? c->bwd_data_pd : c->bwd_weights_pd;
+    const char *name = "none";
+    if (pd) dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+    return name;
+}

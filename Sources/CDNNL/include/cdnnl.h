@@ -1,0 +1,63 @@
+// The few oneDNN operations DistTensor uses, behind a version-neutral C interface.
+//
+// Every call whose form differs between oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created
+// directly) lives in cdnnl.c, so porting to 3.x touches that file only. Activations are float32 in the
+// channels-last `nwc` layout ([batch, length, channels] row-major); weights are float32 in PyTorch's
+// [out, in, kernel] layout and are reordered (and cast to bfloat16 in that precision) on every call.
+#ifndef CDNNL_H
+#define CDNNL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Arithmetic of the convolution kernels: float32 throughout, or bfloat16 inputs and weights with float32
+/// accumulation, outputs and weight gradients.
+typedef enum { CDNNL_FLOAT32 = 0, CDNNL_BFLOAT16 = 1 } cdnnl_precision;
+
+/// The shape of one 1-D convolution on one batch size and input length.
+typedef struct {
+    int batch, in_channels, out_channels, length, kernel, stride, padding;
+} cdnnl_conv_shape;
+
+/// A convolution's oneDNN primitives for one shape and precision, with the buffers they need.
+typedef struct cdnnl_conv cdnnl_conv;
+
+/// Creates the primitives: forward (training: also backward-data and backward-weights; inference: forward
+/// only, with the bias and the ReLU post-op when asked). Returns NULL and a message in `error` on failure.
+cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
+                              int rectify, char *error, size_t error_size);
+void cdnnl_conv_destroy(cdnnl_conv *conv);
+
+/// dst = conv(src) (+ bias, then max(·, 0) when created with `rectify`). Returns 0 or a oneDNN status.
+int cdnnl_conv_forward(cdnnl_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
+
+/// diff_weights += dL/dw, diff_bias += dL/db (if not NULL), and diff_src = dL/dx (if not NULL), for the
+/// `src` and `weights` of the last forward (backward may reuse the weights that forward reordered). Returns 0
+/// or a oneDNN status.
+int cdnnl_conv_backward(cdnnl_conv *conv, const float *src, const float *diff_dst, const float *weights,
+                        float *diff_src, float *diff_weights, float *diff_bias);
+
+/// The implementation names oneDNN chose ("brg:avx512_core" ...), for diagnostics.
+const char *cdnnl_conv_implementation(const cdnnl_conv *conv, int which);
+
+/// Sets the OpenMP team size oneDNN and `cdnnl_parallel_for` use (per process).
+void cdnnl_set_threads(int threads);
+int cdnnl_threads(void);
+
+/// Runs body(context, chunk) for chunk in 0..<chunks on the OpenMP team (the same threads as oneDNN, so
+/// the two never compete for cores), each chunk exactly once.
+void cdnnl_parallel_for(int chunks, void (*body)(void *context, int chunk), void *context);
+
+/// 1 when the CPU runs bfloat16 dot products natively (oneDNN's effective ISA includes avx512_core_bf16).
+int cdnnl_native_bfloat16(void);
+
+/// "2.6.3": the oneDNN version the process runs with.
+const char *cdnnl_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
