@@ -442,10 +442,3 @@ int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, 
         for (int o = 0; o < c->shape.out_channels; o++) diff_bias[o] += c->diff_bias_kernel[o];
     return 0;
 }
-
-const char *cdnnl_conv_implementation(const cdnnl_conv *c, int which) {
-    const_dnnl_primitive_desc_t pd = which == 0 ? c->fwd_pd : which == 1 ? c->bwd_data_pd : c->bwd_weights_pd;
-    const char *name = "none";
-    if (pd) dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
-    return name;
-}

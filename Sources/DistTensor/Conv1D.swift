@@ -110,13 +110,6 @@ public final class Conv1D {
         return dx
     }
 
-    /// The implementations oneDNN chose for the last training forward (forward, backward-data,
-    /// backward-weights), e.g. "brg:avx512_core".
-    public var implementations: [String] {
-        guard let primitive = trainingPrimitive else { return [] }
-        return (0..<3).map { String(cString: cdnnl_conv_implementation(primitive.handle, Int32($0))) }
-    }
-
     private func primitive(_ key: ConvolutionPrimitive.Key) -> ConvolutionPrimitive {
         if let cached = primitives[key] { return cached }
         if primitives.count >= Conv1D.cachedPrimitives { primitives.removeAll() }
@@ -164,8 +157,8 @@ final class ConvolutionPrimitive {
     }
 }
 
-/// A per-output-channel `y = scale·y + shift`, optionally followed by ReLU, that a convolution applies while
-/// it writes its output: how an evaluation-mode BatchNorm (and the ReLU after it) costs no extra pass.
+/// A per-output-channel `y = scale·y + shift`, optionally followed by ReLU, that a convolution folds into its
+/// weights, bias and oneDNN post-op: how an evaluation-mode BatchNorm (and the ReLU after it) costs no pass.
 public struct ChannelEpilogue {
     public let scale: [Float]
     public let shift: [Float]

@@ -40,9 +40,6 @@ int cdnnl_conv_forward(cdnnl_conv *conv, const float *src, const float *weights,
 int cdnnl_conv_backward(cdnnl_conv *conv, const float *src, const float *diff_dst, const float *weights,
                         float *diff_src, float *diff_weights, float *diff_bias);
 
-/// The implementation names oneDNN chose ("brg:avx512_core" ...), for diagnostics.
-const char *cdnnl_conv_implementation(const cdnnl_conv *conv, int which);
-
 /// Sets the OpenMP team size oneDNN and `cdnnl_parallel_for` use (per process).
 void cdnnl_set_threads(int threads);
 int cdnnl_threads(void);
