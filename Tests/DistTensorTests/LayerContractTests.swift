@@ -18,13 +18,13 @@ import Testing
         let linear = Linear(name: "fc", inFeatures: 6, outFeatures: 3, layout: &layout)
         let store = randomStore(layout, seed: 41)
 
-        let x = randomTensor([2, 3, 11], seed: 42)
+        let x = randomTensor([2, 11, 3], seed: 42)  // channels last: [N, L, C]
         let convOutput = conv.forward(x, store)
         expectPassed(GradientCheck(outputCount: convOutput.count).checkLayer(
             "conv", input: x, store: store, parameters: [("w", conv.weight), ("b", conv.bias!)],
             forward: { conv.forward(x, store) }, backward: { conv.backward($0, store) }), count: 5)
 
-        let h = randomTensor([3, 4, 7], seed: 43)
+        let h = randomTensor([3, 7, 4], seed: 43)  // [N, L, C]
         expectPassed(GradientCheck(outputCount: h.count).checkLayer(
             "bn", input: h, store: store, parameters: [("γ", norm.weight), ("β", norm.bias)], step: 1e-3,
             forward: { norm.forward(h, store, training: true) }, backward: { norm.backward($0, store) }), count: 5)
