@@ -173,6 +173,31 @@ public final class CheckpointReader {
         guard computed == storedDigest else {
             throw .digestMismatch(path: url.path, stored: storedDigest.description, computed: computed.description)
         }
+        try requireUsableValues(store, optimizer: optimizer)
+    }
+
+    /// Refuses a model whose parameters, buffers or optimizer state hold NaN or infinity, or whose running
+    /// variance is negative: such a checkpoint would evaluate to meaningless numbers (or train on into NaN) while
+    /// its digest still matches, so every reader stops here with the tensor's name.
+    private func requireUsableValues(_ store: ParameterStore, optimizer: Optimizer?) throws(CheckpointError) {
+        func check(_ name: String, _ values: UnsafeMutableBufferPointer<Float>, nonNegative: Bool) throws(CheckpointError) {
+            guard let index = values.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) else { return }
+            let count = values.count(where: { !$0.isFinite || (nonNegative && $0 < 0) })
+            throw .unusableValues(path: url.path, tensor: name,
+                                  detail: "\(count) of its \(values.count) values are "
+                                    + (nonNegative ? "negative or not finite" : "NaN or infinite")
+                                    + " (the first, at index \(index), is \(values[index]))")
+        }
+        for entry in store.layout.entries {
+            try check(entry.name, store.storage(of: entry), nonNegative: entry.name.hasSuffix("running_var"))
+        }
+        for block in optimizer?.stateBlocks ?? [] {
+            for entry in store.layout.entries where entry.kind == .parameter {
+                try check("optimizer/\(block.name)/\(entry.name)",
+                          UnsafeMutableBufferPointer(rebasing: block.values[entry.offset..<(entry.offset + entry.count)]),
+                          nonNegative: false)
+            }
+        }
     }
 
     private func requireShape(_ variable: NetCDFVariable, _ entry: ParameterEntry) throws {
