@@ -74,4 +74,21 @@ import Testing
             #expect(files.last == String(format: "step-%06d.nc", step - 1), "\(files)")
         }
     }
+
+    /// Item 3: a run whose network or batch cannot fit is refused before allocating, with the estimate and the flag
+    /// to change (it used to abort on a 9 TB and a 38 GB allocation).
+    @Test func oversizedRunsAreRefusedWithTheEstimate() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (flag, value, advice) in [("--widths", "100000,100000,100000,100000", "Use smaller --widths"),
+                                      ("--length", "100000000", "Use a smaller --length or --batch-size")] {
+            let result = try CommandRunner.run(["train", flag, value, "--max-steps", "1", "--threads", "1",
+                                                "--data", TestDatasets.simulated400, "--checkpoint-dir", "c", "--log-dir", "l"],
+                                               in: directory, timeout: 60)
+            #expect(result.status == 1, "\(flag) \(value): status \(result.status): \(result.error)")
+            #expect(result.error.contains("this run needs at least") && result.error.contains(advice)
+                    && result.error.contains("rank(s) on this node"), "\(result.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("c").path))
+    }
 }

@@ -130,6 +130,35 @@ import Testing
         }
     }
 
+    /// Issue 14 item 3: sizes read from a checkpoint are bounded before anything is allocated from them: a
+    /// `window_length` of 10^12 and a configuration of 100000-channel stages are refused by name.
+    @Test func insaneSizesAreRefusedOnOpening() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (model, optimizer) = Self.trained(.adam)
+        var long = Self.metadata()
+        long.windowLength = 1_000_000_000_000
+        let url = directory.appendingPathComponent("long.nc")
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: long)
+        #expect {
+            _ = try CheckpointReader(url: url)
+        } throws: { error in
+            "\(error)".contains("its 'window_length' attribute 1000000000000 is not between 1 and 3600000 samples")
+        }
+        let wide = directory.appendingPathComponent("wide.nc")
+        try CheckpointWriter.write(to: wide, model: model, optimizer: optimizer, metadata: Self.metadata())
+        let file = try NetCDFFile.open(at: wide, mode: .write)
+        let huge = ModelConfiguration.resnet1D(ResNet1DConfiguration(depth: .resnet34, widths: [100_000, 100_000, 100_000, 100_000]))
+        try file.root.attributes.set("model_configuration", to: .text(try huge.json()))
+        try file.close()
+        #expect {
+            _ = try CheckpointReader(url: wide)
+        } throws: { error in
+            "\(error)".contains("its 'model_configuration' attribute resnet34 widths [100000, 100000, 100000, 100000]")
+                && "\(error)".contains("is not a network that fits this machine's memory")
+        }
+    }
+
     @Test func foreignModelAndClassesAreDescribed() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -57,10 +57,16 @@ public final class TrainingRun {
         guard configuration.batchSize >= world.size else {
             throw TrainingRunError.batchSmallerThanWorld(batchSize: configuration.batchSize, ranks: world.size)
         }
-        dataset = try configuration.data.resolve(over: world, output: events.message)
-        try Self.requireDataset(dataset, fits: configuration.task)
         let architecture = configuration.model.sized(leads: configuration.task.leads,
                                                      classes: configuration.task.classCodes.count)
+        let samplesPerRank = (configuration.batchSize + world.size - 1) / world.size
+        try MemoryEstimate(model: architecture, samples: samplesPerRank, length: configuration.windowLength,
+                           optimizerBlocks: configuration.optimizer == .sgd ? 1 : 2, training: true)
+            .require(fitting: MemoryEstimate.budget(ranksOnNode: world.localSize), ranksOnNode: world.localSize,
+                     batch: "\(samplesPerRank) samples per rank x \(architecture.leads) leads x "
+                        + "\(configuration.windowLength) samples (--batch-size \(configuration.batchSize), --length)")
+        dataset = try configuration.data.resolve(over: world, output: events.message)
+        try Self.requireDataset(dataset, fits: configuration.task)
         let trainRecords = dataset.indices(in: .train)
         let policy = configuration.augmentation
         let augmenter = policy == .none ? nil : try ECGAugmenter(policy: policy, samplingFrequency: dataset.samplingFrequency)
