@@ -59,7 +59,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func evaluate(_ world: Communicator) throws {
-        let threads = threading.apply(ranksOnNode: world.localSize)
+        let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
         if world.rank == 0 {
             print("evaluate: " + inference.describe(split: split, worldSize: world.size, threads: threads))

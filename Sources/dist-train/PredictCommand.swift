@@ -53,7 +53,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func predict(_ world: Communicator) throws {
-        let threads = threading.apply(ranksOnNode: world.localSize)
+        let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world)
         let records = inference.recordIndices.map { inference.dataset.records[$0] }
         let duplicates = Dictionary(grouping: records.map(\.id), by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()

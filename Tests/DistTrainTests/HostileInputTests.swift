@@ -91,4 +91,36 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("c").path))
     }
+
+    /// Items 8 and 10: `--threads 100000` is capped to the cores with a notice, a dataset without validation
+    /// records is warned about, and the progress bar's line is ended before any other line is printed.
+    @Test func messagesSayWhatHappens() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trainOnly = directory.appendingPathComponent("train-only.nc")
+        let prepared = try CommandRunner.run(["prepare", "--simulated", "16", "--split-fractions", "1,0,0", "--out", trainOnly.path])
+        try #require(prepared.status == 0, "\(prepared.error)")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let unvalidated = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
+                                                 "--max-steps", "2", "--threads", "100000", "--progress", "lines",
+                                                 "--data", trainOnly.path, "--checkpoint-dir", "c1", "--log-dir", "l1"],
+                                                in: directory)
+        #expect(unvalidated.status == 0, "\(unvalidated.error)")
+        #expect(unvalidated.error.contains("--threads 100000 is more than the \(cores) cores of this machine; using \(cores)"),
+                "\(unvalidated.error)")
+        #expect(unvalidated.output.contains("x \(cores) thread(s)"), "\(unvalidated.output)")
+        #expect(unvalidated.output.contains("has no validation records: training runs without validation"),
+                "\(unvalidated.output)")
+
+        let bar = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
+                                         "--max-steps", "3", "--validate-every", "1", "--threads", "1", "--progress", "bar",
+                                         "--data", TestDatasets.simulated400, "--checkpoint-dir", "c2", "--log-dir", "l2"],
+                                        in: directory)
+        #expect(bar.status == 0, "\(bar.error)")
+        let barLines = bar.output.split(separator: "\n").filter { $0.contains("ETA") }
+        #expect(!barLines.isEmpty, "\(bar.output)")
+        for line in barLines {
+            #expect(!line.contains("dist-train:") && !line.contains("validation"), "a message continued the bar: \(line)")
+        }
+    }
 }

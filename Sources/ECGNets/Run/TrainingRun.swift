@@ -75,6 +75,11 @@ public final class TrainingRun {
                                                 mode: .training(seed: configuration.seed, augmenter: augmenter),
                                                 normalization: configuration.normalization)
         let validationRecords = dataset.indices(in: .validation)
+        if validationRecords.isEmpty && world.rank == 0 {
+            events.message("dist-train: warning: \(dataset.url.path) has no validation records: training runs without "
+                           + "validation, tuned thresholds or best.nc, and the report scores the final network (prepare the "
+                           + "data with a validation share, e.g. --split-fractions 0.8,0.1,0.1)")
+        }
         validationSource = validationRecords.isEmpty ? nil
             : try ECGDatasetSamples(dataset: dataset, recordIndices: validationRecords, windowLength: configuration.windowLength,
                                     mode: .evaluation, normalization: configuration.normalization)

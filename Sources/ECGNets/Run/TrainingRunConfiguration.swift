@@ -51,7 +51,7 @@ public struct TrainingRunConfiguration: Sendable {
         if let maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1.") }
         try require(batchSize >= 1, "--batch-size must be at least 1.")
         try require(windowLength >= 64, "--length must be at least 64 samples.")
-        try require(learningRate > 0, "--lr must be positive.")
+        try require(learningRate > 0 && learningRate.isFinite, "--lr must be a positive number (got \(learningRate)).")
         try require(weightDecay >= 0, "--weight-decay must not be negative.")
         try require(bucketMiB > 0, "--bucket-mib must be positive.")
         try require(checkpoints.keepLast >= 1, "--keep-last must be at least 1.")
