@@ -31,6 +31,11 @@ import Testing
         let expected = "holds unusable values in '\(tensor)'"
         let inspected = try CommandRunner.run(["inspect", poisoned.path])
         #expect(inspected.status != 0 && inspected.error.contains(expected), "\(inspected.status) \(inspected.error)")
+        // Item 8: inspect's errors do not suggest --resume (inspect resumes nothing).
+        #expect(!inspected.error.contains("--resume"), "\(inspected.error)")
+        let missing = try CommandRunner.run(["inspect", directory.appendingPathComponent("nowhere.nc").path])
+        #expect(missing.status != 0 && missing.error.contains("does not exist") && !missing.error.contains("--resume"),
+                "\(missing.error)")
         let evaluated = try CommandRunner.run(["evaluate", "--checkpoint", poisoned.path, "--data", TestDatasets.simulated400,
                                                "--threads", "1"])
         #expect(evaluated.status != 0 && evaluated.error.contains(expected), "\(evaluated.status) \(evaluated.error)")
@@ -111,6 +116,15 @@ import Testing
         #expect(unvalidated.output.contains("x \(cores) thread(s)"), "\(unvalidated.output)")
         #expect(unvalidated.output.contains("has no validation records: training runs without validation"),
                 "\(unvalidated.output)")
+
+        let file = directory.appendingPathComponent("notes.txt")
+        try Data("x".utf8).write(to: file)
+        let logDir = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
+                                            "--max-steps", "1", "--threads", "1", "--data", trainOnly.path,
+                                            "--checkpoint-dir", "c3", "--log-dir", file.path], in: directory)
+        #expect(logDir.status != 0 && logDir.error.contains("--log-dir \(file.path) cannot hold the metrics logs: it is "
+                                                           + "a file, not a directory. Pass a writable directory"),
+                "\(logDir.error)")
 
         let bar = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
                                          "--max-steps", "3", "--validate-every", "1", "--threads", "1", "--progress", "bar",

@@ -70,6 +70,27 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 extension CheckpointError {
+    /// What is wrong, for a command that only reads this one file (`inspect`): without advice about resuming.
+    public var readingDescription: String {
+        switch self {
+        case let .missing(path):
+            return "checkpoint \(path) does not exist. Pass a checkpoint written by dist-train train "
+                + "(<checkpoint-dir>/step-<step>.nc or best.nc)."
+        case let .unreadable(path, detail):
+            return "checkpoint \(path) cannot be read; it is truncated or corrupt (\(detail))."
+        case let .unsupportedVersion(path, found, supported):
+            return "checkpoint \(path) has format version \(found); this dist-train reads versions 1 to \(supported). "
+                + "Inspect it with the dist-train version that wrote it."
+        case let .digestMismatch(path, stored, computed):
+            return "checkpoint \(path) is corrupt: its parameters hash to \(computed), but \(stored) was stored when it "
+                + "was written."
+        case let .unusableValues(path, tensor, detail):
+            return "checkpoint \(path) holds unusable values in '\(tensor)': \(detail); the run that wrote it had diverged."
+        default:
+            return description
+        }
+    }
+
     /// Whether the error is about the file's integrity (so an older checkpoint may be used instead) rather than
     /// about a checkpoint that is intact but belongs to another run.
     public var meansDamagedFile: Bool {

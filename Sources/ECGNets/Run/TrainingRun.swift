@@ -127,9 +127,9 @@ public final class TrainingRun {
 
     /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.
     public func run() throws -> TrainingOutcome {
+        let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
         try resume()
         let startingStep = trainer.globalStep
-        let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
         if world.rank == 0 {
             events.message(description)
             if startingStep >= totalSteps {

@@ -203,6 +203,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     case unreadableTrainingState(checkpoint: String, detail: String)
     /// Rank 0 could not write a checkpoint.
     case checkpointNotWritten(step: Int, reason: String)
+    /// The metrics log directory cannot be created or written.
+    case unwritableLogDirectory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -220,6 +222,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
                 + "resume with --resume none to start afresh"
         case let .checkpointNotWritten(step, reason):
             return "could not write the checkpoint of step \(step): \(reason)"
+        case let .unwritableLogDirectory(path, reason):
+            return "--log-dir \(path) cannot hold the metrics logs: \(reason). Pass a writable directory as --log-dir."
         }
     }
 }
