@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "DistTensorTests", dependencies: ["DistTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "ECGNetsTests", dependencies: ["ECGNets", "DistTensor"], exclude: ["Fixtures"]),
         // Runs the built `dist-train` binary, under mpirun where the test says so.
-        .testTarget(name: "DistTrainTests", dependencies: ["dist-train", "ECGNets"]),
+        .testTarget(name: "DistTrainTests", dependencies: ["dist-train", "ECGNets", "DistTensor"]),
     ]
 )

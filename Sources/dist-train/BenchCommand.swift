@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func measure(_ world: Communicator) throws {
-        let threads = threading.apply(ranksOnNode: world.localSize)
+        let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
         let configuration = try network.configuration()
         let model = configuration.makeModel(seed: 0)
         // The trainer's own step on random samples: loading, forward, loss, backward with the bucketed all-reduce,

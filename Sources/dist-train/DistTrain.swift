@@ -16,7 +16,15 @@ struct DistTrain: ParsableCommand {
 
 /// Where the library's messages go: standard output, flushed per line so mpirun and log files show them at once.
 enum Console {
+    /// Whether the progress bar's line is drawn but not ended: the next line of text ends it first, so a message
+    /// never continues the bar ("...ETA 8svalidation after epoch 1").
+    nonisolated(unsafe) static var barLineOpen = false
+
     static func line(_ text: String) {
+        if barLineOpen {
+            print()
+            barLineOpen = false
+        }
         print(text)
         fflush(nil)
     }

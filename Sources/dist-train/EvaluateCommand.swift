@@ -70,7 +70,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func evaluate(_ world: Communicator) throws {
-        let threads = threading.apply(ranksOnNode: world.localSize)
+        let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
                                                 skipUnreadable: skipUnreadable)
         let task = inference.checkpoint.metadata.task

@@ -22,8 +22,14 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try CheckpointReader(url: URL(fileURLWithPath: checkpoint))
-        let model = try reader.makeModel()
+        let reader: CheckpointReader
+        let model: any ECGModel
+        do throws(any Error) {
+            reader = try CheckpointReader(url: URL(fileURLWithPath: checkpoint))
+            model = try reader.makeModel()
+        } catch {
+            throw InspectFailure(description: (error as? CheckpointError)?.readingDescription ?? "\(error)")
+        }
         let metadata = reader.metadata
         let optimizer = reader.optimizerState
         let store = model.parameters
@@ -111,4 +117,9 @@ struct InspectCommand: ParsableCommand {
         else { return text }
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n               ")
     }
+}
+
+/// Why `inspect` cannot show a checkpoint, worded for a command that only reads it.
+struct InspectFailure: Error, CustomStringConvertible {
+    let description: String
 }

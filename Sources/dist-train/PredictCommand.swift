@@ -62,7 +62,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func predict(_ world: Communicator) throws {
-        let threads = threading.apply(ranksOnNode: world.localSize)
+        let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
         let inference = try CheckpointInference(checkpointPath: checkpoint, data: dataOptions, split: split, group: world,
                                                 skipUnreadable: skipUnreadable)
         let task = inference.checkpoint.metadata.task

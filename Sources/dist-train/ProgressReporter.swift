@@ -53,7 +53,9 @@ struct ProgressReporter {
             let width = 24
             let filled = min(width, width * done / max(totalSteps, 1))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            print("\r\u{1B}[2K▕\(bar)▏ \(fields)", terminator: done == totalSteps || report.stopRequested ? "\n" : "")
+            let ends = done == totalSteps || report.stopRequested
+            print("\r\u{1B}[2K▕\(bar)▏ \(fields)", terminator: ends ? "\n" : "")
+            Console.barLineOpen = !ends
             FileHandle.standardOutput.synchronizeFile()
         } else {
             print(fields)

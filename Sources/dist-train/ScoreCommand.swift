@@ -42,7 +42,8 @@ struct ScoreCommand: ParsableCommand {
 
     @Flag(help: """
         Read output files as the official 2020 scorer does (a file with formatting errors counts as \
-        all-negative, unreadable values as 0) instead of stopping with an error that names the file.
+        all-negative, unreadable values as 0, a missing class column as negative, probabilities outside [0, 1] \
+        as written, each reported) instead of stopping with an error that names the file.
         """)
     var lenient = false
 
@@ -68,6 +69,9 @@ struct ScoreCommand: ParsableCommand {
     private func reportSetAside(_ evaluation: ChallengeDirectoryEvaluation) {
         for problem in evaluation.malformedOutputs {
             printToStandardError("warning: \(problem); its outputs count as negative")
+        }
+        for warning in evaluation.warnings {
+            printToStandardError("warning: \(warning)")
         }
         for (code, files) in evaluation.ignoredOutputCodes.sorted(by: { $0.key < $1.key }) {
             printToStandardError("note: output column \(code) (in \(files) file(s)) is not a scored class; ignored")

@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
-    @Option(name: .customLong("lr"), help: "Peak learning rate.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Peak learning rate.")
     var learningRate: Float = 1e-3
 
     @Option(help: "Weight decay (L2 for adam and sgd, decoupled for adamw).")
@@ -160,7 +160,7 @@ struct TrainCommand: ParsableCommand {
         let world = try Communicator.world()
         let outcome: TrainingOutcome
         do {
-            let threads = threading.apply(ranksOnNode: world.localSize)
+            let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
             if world.rank == 0 { _ = arithmetic.resolved() }
             let run = try TrainingRun(try runConfiguration(threads: threads), world: world, events: events(world: world))
             // Installed before resuming, so a preemption that arrives while the checkpoint loads stops after the first step.

@@ -15,6 +15,8 @@ import Testing
         (["train", "--model", "resnet50"], "resnet50"),
         (["train", "--widths", "8,16"], "--widths needs 4 positive integers"),
         (["train", "--threads", "0"], "--threads must be at least 1"),
+        // Issue 14 item 8: a negative number is read as the value (it was "Missing value for '--lr'").
+        (["train", "--lr", "-1"], "--lr must be a positive number (got -1.0)"),
         (["train", "--lr-schedule", "step"], "step"),
         (["train", "--plateau-factor", "2"], "--plateau-factor must be in (0, 1)"),
         (["train", "--normalization", "minmax"], "minmax"),

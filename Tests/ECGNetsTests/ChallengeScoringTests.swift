@@ -18,11 +18,12 @@ import Testing
     }
 
     /// Equivalent codes, disagreeing and missing columns, unknown codes, boolean spellings, NaN classes:
-    /// the official 2020 scorer's numbers on the edge cases.
+    /// the official 2020 scorer's numbers on the edge cases (read leniently: strict reading refuses missing columns).
     @Test func edgeCasesMatchTheOfficial2020Scorer() throws {
         let evaluation = try ChallengeDirectoryEvaluation(
             labelDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("labels"),
-            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"), classes: .challenge2020)
+            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"), classes: .challenge2020,
+            parsing: .official)
         let official = try ChallengeFixtures.officialScores(
             ChallengeFixtures.edgeCases.appendingPathComponent("expected-2020.json"))
         expectAllOfficial(evaluation.scores, official)
@@ -38,7 +39,8 @@ import Testing
     @Test func edgeCasesMatchTheOfficial2021Scorer() throws {
         let evaluation = try ChallengeDirectoryEvaluation(
             labelDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("labels"),
-            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"), classes: .challenge2021)
+            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"), classes: .challenge2021,
+            parsing: .official)
         let official = try ChallengeFixtures.officialScores(
             ChallengeFixtures.edgeCases.appendingPathComponent("expected-2021.json"))
         let scores = evaluation.scores
@@ -111,6 +113,46 @@ import Testing
         #expect(throws: ChallengeFormatError.noLabelFiles(directory: empty.path)) {
             _ = try ChallengeDirectoryEvaluation(labelDirectory: empty, outputDirectory: empty)
         }
+    }
+
+    /// Issue 14 item 9: strict reading (the default) refuses a probability outside [0, 1] and an output file that
+    /// lacks a scored class's column, naming the file; lenient reading scores them as the official scorer does and
+    /// says so.
+    @Test func strictReadingRefusesImpossibleProbabilitiesAndMissingClasses() throws {
+        let directory = try ChallengeFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "R1 12 500 5000\n#Dx: 426783006\n"
+            .write(to: directory.appendingPathComponent("R1.hea"), atomically: true, encoding: .utf8)
+        let codes = ScoringClasses.challenge2020.classes.map { $0.codes[0] }
+        let file = directory.appendingPathComponent("R1.csv")
+        func write(codes: [String], probabilities: [Double]) throws {
+            let output = ChallengeOutput(recordID: "R1", classCodes: codes, binaryOutputs: codes.map { _ in false },
+                                         probabilities: probabilities)
+            try ChallengeOutputWriter.text(for: output).write(to: file, atomically: true, encoding: .utf8)
+        }
+        for bad in [1.5, -0.25] {
+            try write(codes: codes, probabilities: codes.indices.map { $0 == 3 ? bad : 0.5 })
+            #expect {
+                _ = try ChallengeDirectoryEvaluation(labelDirectory: directory, outputDirectory: directory)
+            } throws: { error in
+                guard case let .invalidField(path, _, field, _, expected) = error as? ChallengeFormatError else { return false }
+                return path == file.path && field == 4 && expected == "a probability between 0 and 1"
+            }
+            let lenient = try ChallengeDirectoryEvaluation(labelDirectory: directory, outputDirectory: directory,
+                                                           parsing: .official)
+            #expect(lenient.warnings == ["\(file.path) has 1 probability outside [0, 1] (e.g. \(bad)); scored as written"])
+        }
+        let missing = ScoringClasses.challenge2020.classes[5].codes.joined(separator: "|")
+        try write(codes: codes.enumerated().filter { $0.offset != 5 }.map(\.element),
+                  probabilities: Array(repeating: 0.5, count: codes.count - 1))
+        #expect(throws: ChallengeFormatError.missingClassColumns(file: file.path, classes: [missing])) {
+            _ = try ChallengeDirectoryEvaluation(labelDirectory: directory, outputDirectory: directory)
+        }
+        let lenient = try ChallengeDirectoryEvaluation(labelDirectory: directory, outputDirectory: directory,
+                                                       parsing: .official)
+        #expect(lenient.warnings == ["\(file.path) has no column for the scored class(es) \(missing); scored as negative"])
+        try write(codes: codes, probabilities: codes.map { _ in 1 })
+        #expect(try ChallengeDirectoryEvaluation(labelDirectory: directory, outputDirectory: directory).warnings.isEmpty)
     }
 
     /// Strict reading refuses an output file whose `#record` line names another record.

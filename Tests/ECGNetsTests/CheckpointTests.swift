@@ -85,6 +85,80 @@ import Testing
         }
     }
 
+    /// Issue 14 item 2: a checkpoint whose digest matches but whose weights, buffers or optimizer moments are
+    /// NaN or infinite, or whose running variance is negative, is refused by every reader, naming the tensor.
+    @Test(arguments: ["weight NaN", "buffer inf", "running_var negative", "adam m NaN"])
+    func unusableValuesAreRefusedByName(damage: String) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("c.nc")
+        let (model, optimizer) = Self.trained(.adam)
+        let store = model.parameters
+        let entries = store.layout.entries
+        let name: String
+        switch damage {
+        case "weight NaN":
+            let entry = try #require(entries.first { $0.kind == .parameter && $0.name.hasSuffix("weight") })
+            store.storage(of: entry)[entry.count - 1] = .nan
+            name = entry.name
+        case "buffer inf":
+            let entry = try #require(entries.first { $0.name.hasSuffix("running_mean") })
+            store.storage(of: entry)[0] = -.infinity
+            name = entry.name
+        case "running_var negative":
+            let entry = try #require(entries.last { $0.name.hasSuffix("running_var") })
+            store.storage(of: entry)[1] = -0.5
+            name = entry.name
+        default:
+            let entry = try #require(entries.last { $0.kind == .parameter })
+            let m = try #require(optimizer.stateBlocks.first { $0.name == "m" })
+            m.values[entry.offset] = .nan
+            name = "optimizer/m/\(entry.name)"
+        }
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: Self.metadata())
+        let reader = try CheckpointReader(url: url)
+        let restoring: () throws -> Void = damage == "adam m NaN"
+            ? { try reader.restore(into: ResNet1D(Self.tiny, seed: 0), optimizer: OptimizerKind.adam.make(
+                    parameterCount: store.parameterCount, settings: OptimizerSettings(learningRate: 0.01, weightDecay: 0))) }
+            : { _ = try reader.makeModel() }
+        #expect {
+            try restoring()
+        } throws: { error in
+            guard let error = error as? CheckpointError, case let .unusableValues(path, tensor, _) = error else { return false }
+            return path == url.path && tensor == name && error.meansDamagedFile
+                && error.description.contains("unusable values in '\(name)'")
+        }
+    }
+
+    /// Issue 14 item 3: sizes read from a checkpoint are bounded before anything is allocated from them: a
+    /// `window_length` of 10^12 and a configuration of 100000-channel stages are refused by name.
+    @Test func insaneSizesAreRefusedOnOpening() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (model, optimizer) = Self.trained(.adam)
+        var long = Self.metadata()
+        long.windowLength = 1_000_000_000_000
+        let url = directory.appendingPathComponent("long.nc")
+        try CheckpointWriter.write(to: url, model: model, optimizer: optimizer, metadata: long)
+        #expect {
+            _ = try CheckpointReader(url: url)
+        } throws: { error in
+            "\(error)".contains("its 'window_length' attribute 1000000000000 is not between 1 and 3600000 samples")
+        }
+        let wide = directory.appendingPathComponent("wide.nc")
+        try CheckpointWriter.write(to: wide, model: model, optimizer: optimizer, metadata: Self.metadata())
+        let file = try NetCDFFile.open(at: wide, mode: .write)
+        let huge = ModelConfiguration.resnet1D(ResNet1DConfiguration(depth: .resnet34, widths: [100_000, 100_000, 100_000, 100_000]))
+        try file.root.attributes.set("model_configuration", to: .text(try huge.json()))
+        try file.close()
+        #expect {
+            _ = try CheckpointReader(url: wide)
+        } throws: { error in
+            "\(error)".contains("its 'model_configuration' attribute resnet34 widths [100000, 100000, 100000, 100000]")
+                && "\(error)".contains("is not a network that fits this machine's memory")
+        }
+    }
+
     @Test func foreignModelAndClassesAreDescribed() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

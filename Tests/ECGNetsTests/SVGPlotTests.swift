@@ -73,7 +73,7 @@ import Testing
     @Test func barChartHasABarPerDefinedValue() throws {
         let evaluation = try ChallengeDirectoryEvaluation(
             labelDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("labels"),
-            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"))
+            outputDirectory: ChallengeFixtures.edgeCases.appendingPathComponent("outputs"), parsing: .official)
         let report = EvaluationReport(records: evaluation.records)
         let document = ClassMetricBarChart.svg(report)
         let xml = try parse(document)

@@ -16,6 +16,8 @@ public enum ChallengeFormatError: Error, CustomStringConvertible, Equatable {
     case invalidField(file: String, line: Int, field: Int, value: String, expected: String)
     /// The `#record` line of an output file names another record than the file name does.
     case recordIDMismatch(file: String, found: String, expected: String)
+    /// An output file has no column for scored classes (their codes, equivalents joined by `|`).
+    case missingClassColumns(file: String, classes: [String])
     /// An output cannot be written in the Challenge format.
     case invalidOutput(recordID: String, reason: String)
     /// A directory given for labels or outputs does not exist.
@@ -45,6 +47,10 @@ public enum ChallengeFormatError: Error, CustomStringConvertible, Equatable {
         case let .recordIDMismatch(file, found, expected):
             "\(file) starts with '#\(found)' but is the output file of record \(expected); "
                 + "write each record's outputs to <record>.csv"
+        case let .missingClassColumns(file, classes):
+            "\(file) has no column for the scored class(es) \(classes.joined(separator: ", ")); the official scorer "
+                + "would score them as all-negative. Write a column for every scored class (or pass --lenient to "
+                + "score them as negative, or --weights of the classes the model predicts)"
         case let .invalidOutput(recordID, reason):
             "cannot write the outputs of record '\(recordID)': \(reason)"
         case let .missingDirectory(path, role):

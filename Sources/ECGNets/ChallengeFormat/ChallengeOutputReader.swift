@@ -47,9 +47,9 @@ public enum ChallengeOutputReader {
             }
             var scores: [Double] = []
             for (index, field) in probabilities.fields.enumerated() {
-                guard let probability = Double(field), probability.isFinite else {
+                guard let probability = Double(field), (0...1).contains(probability) else {
                     throw .invalidField(file: file, line: probabilities.number, field: index + 1, value: field,
-                                        expected: "a finite probability")
+                                        expected: "a probability between 0 and 1")
                 }
                 scores.append(probability)
             }

@@ -20,6 +20,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     case settingMismatch(path: String, setting: String, checkpoint: String, run: String, advice: String)
     /// The parameters read back do not hash to the digest stored when the file was written: the data is damaged.
     case digestMismatch(path: String, stored: String, computed: String)
+    /// The file is intact but a tensor holds NaN, infinity or (a running variance) a negative
+    /// value: the run that wrote it had diverged.
+    case unusableValues(path: String, tensor: String, detail: String)
     /// The optimizer object is of a kind checkpoints cannot describe.
     case unsupportedOptimizer(typeName: String)
     /// `--resume auto` found checkpoints in `directory` but none of them could be used.
@@ -51,6 +54,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         case let .digestMismatch(path, stored, computed):
             return "checkpoint \(path) is corrupt: its parameters hash to \(computed), but \(stored) was stored when it "
                 + "was written. Delete it, or resume from another checkpoint with --resume PATH."
+        case let .unusableValues(path, tensor, detail):
+            return "checkpoint \(path) holds unusable values in '\(tensor)': \(detail); the run that wrote it had "
+                + "diverged. Use an earlier checkpoint of that run (or retrain with a smaller --lr)."
         case let .unsupportedOptimizer(typeName):
             return "checkpoints can hold Adam, AdamW and SGD state, not \(typeName)."
         case let .noUsableCheckpoint(directory, reasons):
@@ -64,11 +70,32 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
 }
 
 extension CheckpointError {
+    /// What is wrong, for a command that only reads this one file (`inspect`): without advice about resuming.
+    public var readingDescription: String {
+        switch self {
+        case let .missing(path):
+            return "checkpoint \(path) does not exist. Pass a checkpoint written by dist-train train "
+                + "(<checkpoint-dir>/step-<step>.nc or best.nc)."
+        case let .unreadable(path, detail):
+            return "checkpoint \(path) cannot be read; it is truncated or corrupt (\(detail))."
+        case let .unsupportedVersion(path, found, supported):
+            return "checkpoint \(path) has format version \(found); this dist-train reads versions 1 to \(supported). "
+                + "Inspect it with the dist-train version that wrote it."
+        case let .digestMismatch(path, stored, computed):
+            return "checkpoint \(path) is corrupt: its parameters hash to \(computed), but \(stored) was stored when it "
+                + "was written."
+        case let .unusableValues(path, tensor, detail):
+            return "checkpoint \(path) holds unusable values in '\(tensor)': \(detail); the run that wrote it had diverged."
+        default:
+            return description
+        }
+    }
+
     /// Whether the error is about the file's integrity (so an older checkpoint may be used instead) rather than
     /// about a checkpoint that is intact but belongs to another run.
     public var meansDamagedFile: Bool {
         switch self {
-        case .unreadable, .notACheckpoint, .digestMismatch: return true
+        case .unreadable, .notACheckpoint, .digestMismatch, .unusableValues: return true
         default: return false
         }
     }

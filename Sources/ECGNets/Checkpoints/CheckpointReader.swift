@@ -84,6 +84,7 @@ public final class CheckpointReader {
             classWeights: Self.classWeights(attributes),
             selectionMetric: try? attributes.text(named: "selection_metric"),
             trainingPrecision: (try? attributes.text(named: "precision")).flatMap(ComputePrecision.init(rawValue:)))
+        try Self.requireSaneSizes(metadata, path: path)
         guard let optimizerState = try read({ () throws(NetCDFError) in try Self.readOptimizerState(opened.root) }) else {
             throw .notACheckpoint(path: path, reason: "its optimizer kind is not one of "
                 + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
@@ -110,6 +111,34 @@ public final class CheckpointReader {
             throw .notACheckpoint(path: path, reason: "its 'task' attribute is not a task (\(error))")
         }
     }
+
+    /// Refuses sizes no run writes (a damaged or hand-edited file) before anything is allocated from them: a window
+    /// of at most an hour at 1 kHz, positive counts, one threshold per class, a network that fits this machine.
+    private static func requireSaneSizes(_ metadata: CheckpointMetadata, path: String) throws(CheckpointError) {
+        func require(_ condition: Bool, _ name: String, _ value: Any, _ bounds: String) throws(CheckpointError) {
+            guard condition else {
+                throw .notACheckpoint(path: path, reason: "its '\(name)' attribute \(value) is not \(bounds)")
+            }
+        }
+        try require((1...maximumWindowLength).contains(metadata.windowLength), "window_length", metadata.windowLength,
+                    "between 1 and \(maximumWindowLength) samples")
+        try require(metadata.samplingFrequency > 0 && metadata.samplingFrequency <= 100_000, "sampling_frequency",
+                    metadata.samplingFrequency, "in (0, 100000] Hz")
+        try require(metadata.epoch >= 0 && metadata.globalStep >= 0 && metadata.stepInEpoch >= 0, "epoch/global_step/step_in_epoch",
+                    "\(metadata.epoch)/\(metadata.globalStep)/\(metadata.stepInEpoch)", "non-negative")
+        try require(metadata.worldSize >= 1 && metadata.globalBatchSize >= 1 && metadata.stepsPerEpoch >= 1,
+                    "world_size/global_batch_size/steps_per_epoch",
+                    "\(metadata.worldSize)/\(metadata.globalBatchSize)/\(metadata.stepsPerEpoch)", "at least 1")
+        try require(metadata.thresholds.count == metadata.classCodes.count, "thresholds", "of \(metadata.thresholds.count) values",
+                    "one per class (\(metadata.classCodes.count))")
+        let network = MemoryEstimate(model: metadata.configuration, samples: 0, length: 1, optimizerBlocks: 0, training: false)
+        try require(network.modelBytes <= Double(ProcessInfo.processInfo.physicalMemory), "model_configuration",
+                    metadata.configuration.summary, "a network that fits this machine's memory ("
+                        + String(format: "%.3g", network.parameterCount) + " parameters and buffers)")
+    }
+
+    /// The longest window a checkpoint may describe: an hour at 1 kHz.
+    public static let maximumWindowLength = 3_600_000
 
     /// The model configuration of a checkpoint of `formatVersion`: version 1 stored a bare ResNet1D configuration.
     private static func modelConfiguration(_ json: String, formatVersion: Int, path: String) throws(CheckpointError)
@@ -191,6 +220,31 @@ public final class CheckpointReader {
         let computed = ParameterDigest(of: store)
         guard computed == storedDigest else {
             throw .digestMismatch(path: url.path, stored: storedDigest.description, computed: computed.description)
+        }
+        try requireUsableValues(store, optimizer: optimizer)
+    }
+
+    /// Refuses a model whose parameters, buffers or optimizer state hold NaN or infinity, or whose running
+    /// variance is negative: such a checkpoint would evaluate to meaningless numbers (or train on into NaN) while
+    /// its digest still matches, so every reader stops here with the tensor's name.
+    private func requireUsableValues(_ store: ParameterStore, optimizer: Optimizer?) throws(CheckpointError) {
+        func check(_ name: String, _ values: UnsafeMutableBufferPointer<Float>, nonNegative: Bool) throws(CheckpointError) {
+            guard let index = values.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) else { return }
+            let count = values.count(where: { !$0.isFinite || (nonNegative && $0 < 0) })
+            throw .unusableValues(path: url.path, tensor: name,
+                                  detail: "\(count) of its \(values.count) values are "
+                                    + (nonNegative ? "negative or not finite" : "NaN or infinite")
+                                    + " (the first, at index \(index), is \(values[index]))")
+        }
+        for entry in store.layout.entries {
+            try check(entry.name, store.storage(of: entry), nonNegative: entry.name.hasSuffix("running_var"))
+        }
+        for block in optimizer?.stateBlocks ?? [] {
+            for entry in store.layout.entries where entry.kind == .parameter {
+                try check("optimizer/\(block.name)/\(entry.name)",
+                          UnsafeMutableBufferPointer(rebasing: block.values[entry.offset..<(entry.offset + entry.count)]),
+                          nonNegative: false)
+            }
         }
     }
 

@@ -7,16 +7,27 @@ final class MetricsLog {
     let url: URL
 
     /// Creates (or appends to) `directory/rank-<rank>.jsonl`.
-    init(directory: URL, rank: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// Creates (or appends to) `directory/rank-<rank>.jsonl`; a directory that cannot be made or written is
+    /// reported as the `--log-dir` it is.
+    init(directory: URL, rank: Int) throws(TrainingRunError) {
         url = directory.appendingPathComponent("rank-\(rank).jsonl")
-        if !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .unwritableLogDirectory(path: directory.path, reason: "it is a file, not a directory")
         }
-        handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: url.path) {
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+                }
+            }
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch {
+            throw .unwritableLogDirectory(path: directory.path, reason: "cannot create or write \(url.lastPathComponent): "
+                                          + "\((error as NSError).localizedDescription)")
+        }
     }
 
     deinit { try? handle.close() }

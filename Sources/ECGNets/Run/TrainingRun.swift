@@ -62,6 +62,14 @@ public final class TrainingRun {
         guard configuration.batchSize >= world.size else {
             throw TrainingRunError.batchSmallerThanWorld(batchSize: configuration.batchSize, ranks: world.size)
         }
+        // Before the dataset or the network exist: the network as configured (its input leads and classes are the
+        // task's later, which changes the estimate by a few kilobytes).
+        let samplesPerRank = (configuration.batchSize + world.size - 1) / world.size
+        try MemoryEstimate(model: configuration.model, samples: samplesPerRank, length: configuration.windowLength,
+                           optimizerBlocks: configuration.optimizer == .sgd ? 1 : 2, training: true)
+            .require(fitting: MemoryEstimate.budget(ranksOnNode: world.localSize), ranksOnNode: world.localSize,
+                     batch: "\(samplesPerRank) samples per rank x \(configuration.model.leads) leads x "
+                        + "\(configuration.windowLength) samples (--batch-size \(configuration.batchSize), --length)")
         dataset = try configuration.data.resolve(over: world, options: configuration.preparation, output: events.message)
         let dataset = self.dataset
         task = dataset.task
@@ -81,6 +89,11 @@ public final class TrainingRun {
                                                 mode: .training(seed: configuration.seed, augmenter: augmenter),
                                                 normalization: configuration.normalization)
         let validationRecords = dataset.indices(in: .validation)
+        if validationRecords.isEmpty && world.rank == 0 {
+            events.message("dist-train: warning: \(dataset.url.path) has no validation records: training runs without "
+                           + "validation, tuned thresholds or best.nc, and the report scores the final network (prepare the "
+                           + "data with a validation share, e.g. --split-fractions 0.8,0.1,0.1)")
+        }
         validationSource = validationRecords.isEmpty ? nil
             : try ECGDatasetSamples(dataset: dataset, recordIndices: validationRecords, windowLength: configuration.windowLength,
                                     mode: .evaluation, normalization: configuration.normalization)
@@ -143,9 +156,9 @@ public final class TrainingRun {
 
     /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.
     public func run() throws -> TrainingOutcome {
+        let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
         try resume()
         let startingStep = trainer.globalStep
-        let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
         if world.rank == 0 {
             events.message(description)
             if startingStep >= totalSteps {

@@ -57,7 +57,7 @@ public struct TrainingRunConfiguration: Sendable {
         if let maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1.") }
         try require(batchSize >= 1, "--batch-size must be at least 1.")
         try require(windowLength >= 64, "--length must be at least 64 samples.")
-        try require(learningRate > 0, "--lr must be positive.")
+        try require(learningRate > 0 && learningRate.isFinite, "--lr must be a positive number (got \(learningRate)).")
         try require(weightDecay >= 0, "--weight-decay must not be negative.")
         try require(bucketMiB > 0, "--bucket-mib must be positive.")
         try require(checkpoints.keepLast >= 1, "--keep-last must be at least 1.")
@@ -194,6 +194,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     case unreadableTrainingState(checkpoint: String, detail: String)
     /// Rank 0 could not write a checkpoint.
     case checkpointNotWritten(step: Int, reason: String)
+    /// The metrics log directory cannot be created or written.
+    case unwritableLogDirectory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -210,6 +212,8 @@ public enum TrainingRunError: Error, CustomStringConvertible {
                 + "resume with --resume none to start afresh"
         case let .checkpointNotWritten(step, reason):
             return "could not write the checkpoint of step \(step): \(reason)"
+        case let .unwritableLogDirectory(path, reason):
+            return "--log-dir \(path) cannot hold the metrics logs: \(reason). Pass a writable directory as --log-dir."
         }
     }
 }

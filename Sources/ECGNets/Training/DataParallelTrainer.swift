@@ -19,6 +19,27 @@ public struct StepReport: Sendable {
     public let stopRequested: Bool
 }
 
+/// A step made the loss, the gradients or the model's state non-finite (on at least one rank; every rank learns it
+/// from the step's all-reduce and throws this at the same step). The step's state is not saved: the newest
+/// checkpoint on disk is the last good one.
+public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
+    public let step: Int
+    public let epoch: Int
+    public let ranks: Int
+    /// How many ranks found a non-finite loss, gradient, or parameter/buffer/optimizer state.
+    public let lossRanks: Int
+    public let gradientRanks: Int
+    public let stateRanks: Int
+
+    public var description: String {
+        let findings = [(lossRanks, "loss"), (gradientRanks, "gradients"), (stateRanks, "parameters or optimizer state")]
+            .filter { $0.0 > 0 }.map { "the \($0.1) on \($0.0) of \(ranks) rank(s)" }
+        return "training diverged at step \(step) (epoch \(epoch)): non-finite values (NaN or infinity) in "
+            + findings.joined(separator: ", ") + ". All ranks stopped; no checkpoint of this step was written, the "
+            + "newest one in --checkpoint-dir is the last good state. Lower --lr (or raise --warmup-steps) and resume."
+    }
+}
+
 /// Data-parallel training: each rank computes gradients on its part of every global batch, the
 /// gradients are summed over ranks in buckets overlapping backward, and every rank applies the same
 /// optimizer step, so parameters stay identical everywhere.
@@ -107,9 +128,14 @@ public final class DataParallelTrainer {
         model.backward(gradient) { [reducer] offset in reducer.gradientsReady(from: offset) }
         try reducer.finish()
         optimizer.step(model.parameters)
-        // One tiny all-reduce per step carries the loss and the stop wishes of every rank.
-        var shared: [Double] = [localLoss, stop ? 1 : 0]
+        // One tiny all-reduce per step carries the loss, the stop wishes and the non-finite findings of every rank.
+        var shared: [Double] = [localLoss, stop ? 1 : 0, localLoss.isFinite ? 0 : 1,
+                                Self.allFinite(model.parameters.gradients) ? 0 : 1, holdsFiniteState ? 0 : 1]
         try shared.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        if shared[2] + shared[3] + shared[4] > 0 {
+            throw TrainingDiverged(step: globalStep, epoch: epoch + 1, ranks: group.size, lossRanks: Int(shared[2]),
+                                   gradientRanks: Int(shared[3]), stateRanks: Int(shared[4]))
+        }
         let report = StepReport(
             step: globalStep, epoch: epoch, loss: shared[0], globalSamples: globalSamples,
             localSamples: positions.count,
@@ -122,6 +148,25 @@ public final class DataParallelTrainer {
             permutation = sampler.permutation(epoch: epoch)
         }
         return report
+    }
+
+    /// Whether parameters, buffers and optimizer state are all finite (after the optimizer's step).
+    private var holdsFiniteState: Bool {
+        Self.allFinite(model.parameters.values) && Self.allFinite(model.parameters.buffers)
+            && optimizer.stateBlocks.allSatisfy { Self.allFinite($0.values) }
+    }
+
+    /// Whether no value is NaN or infinite: `x * 0` is 0 for every finite `x` and NaN otherwise, so one
+    /// vectorised sum answers for the whole block.
+    private static func allFinite(_ values: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard let base = values.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        let wide = values.count / 8
+        var lanes = SIMD8<Float>()
+        for i in 0..<wide { lanes += raw.loadUnaligned(fromByteOffset: i * 32, as: SIMD8<Float>.self) * 0 }
+        var sum = lanes.sum()
+        for i in (wide * 8)..<values.count { sum += values[i] * 0 }
+        return sum == 0
     }
 
     /// Record indices this rank uses in the current step (for tests and logs).

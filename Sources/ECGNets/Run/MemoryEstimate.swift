@@ -1,0 +1,97 @@
+import Foundation
+
+/// A lower bound of the memory one rank needs for a network, its optimizer state and one batch of activations,
+/// computed from the configuration before anything is allocated: a flag that asks for terabytes is refused with
+/// the numbers and the flag to change, instead of aborting inside malloc.
+public struct MemoryEstimate: Sendable, Equatable {
+    /// Learnable parameters and buffers of the network.
+    public let parameterCount: Double
+    /// Bytes of parameters, their gradients (when training) and buffers.
+    public let modelBytes: Double
+    /// Bytes of the optimizer's state (Adam's two moments, SGD's momentum).
+    public let optimizerBytes: Double
+    /// Bytes of the input batch and the activations the forward pass keeps for it.
+    public let activationBytes: Double
+    public var totalBytes: Double { modelBytes + optimizerBytes + activationBytes }
+
+    /// `samples` windows of `length` samples per rank through `model`; `optimizerBlocks` state blocks of the
+    /// parameters' size (0 for inference, which also keeps no gradients and only two layers' activations).
+    public init(model: ModelConfiguration, samples: Int, length: Int, optimizerBlocks: Int, training: Bool) {
+        switch model {
+        case let .resnet1D(configuration):
+            let (parameters, buffers, activations) = Self.resnet1D(configuration, length: Double(length), training: training)
+            parameterCount = parameters + buffers
+            modelBytes = 4 * ((training ? 2 : 1) * parameters + buffers)
+            optimizerBytes = 4 * Double(optimizerBlocks) * parameters
+            activationBytes = 4 * Double(samples) * (Double(configuration.leads) * Double(length) + activations)
+        }
+    }
+
+    /// Parameters, buffers and per-sample activation floats of a ResNet1D (Double: extreme widths must not overflow).
+    private static func resnet1D(_ configuration: ResNet1DConfiguration, length: Double, training: Bool)
+        -> (parameters: Double, buffers: Double, activations: Double) {
+        let widths = configuration.widths.map(Double.init)
+        let (stemKernel, kernel) = (Double(configuration.stemKernel), Double(configuration.blockKernel))
+        var parameters = Double(configuration.leads) * widths[0] * stemKernel + 2 * widths[0]
+        var buffers = 2 * widths[0]
+        var position = (length / Double(max(1, configuration.stemStride))).rounded(.up)
+        // Stem: convolution, normalisation and ReLU outputs are kept for backward.
+        var kept = 3 * widths[0] * position
+        var largest = widths[0] * position
+        position = (position / 2).rounded(.up)
+        var channels = widths[0]
+        for (stage, (count, width)) in zip(configuration.depth.blocksPerStage, widths).enumerated() {
+            for index in 0..<count {
+                let stride = index == 0 && stage > 0 ? 2.0 : 1.0
+                parameters += channels * width * kernel + width * width * kernel + 4 * width
+                buffers += 4 * width
+                if stride != 1 || channels != width {
+                    parameters += channels * width + 2 * width
+                    buffers += 2 * width
+                }
+                position = (position / stride).rounded(.up)
+                // Two convolutions, two normalisations, two ReLUs (and the sum) per block.
+                kept += 6 * width * position
+                largest = max(largest, width * position)
+                channels = width
+            }
+        }
+        parameters += channels * Double(configuration.classes) + Double(configuration.classes)
+        return (parameters, buffers, training ? kept : 2 * largest)
+    }
+
+    /// The memory one of `ranksOnNode` ranks may use: the machine's physical memory shared evenly.
+    public static func budget(ranksOnNode: Int) -> Double {
+        Double(ProcessInfo.processInfo.physicalMemory) / Double(max(1, ranksOnNode))
+    }
+
+    /// Throws unless the estimate fits `budget` bytes; the error names the flags that decide the largest part.
+    public func require(fitting budget: Double, ranksOnNode: Int, batch: String) throws(MemoryEstimateError) {
+        guard totalBytes > budget else { return }
+        throw MemoryEstimateError(estimate: self, budget: budget, ranksOnNode: ranksOnNode, batch: batch)
+    }
+}
+
+/// A run would need more memory than the machine has for a rank.
+public struct MemoryEstimateError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let estimate: MemoryEstimate
+    public let budget: Double
+    public let ranksOnNode: Int
+    /// The batch as the caller's flags name it, e.g. "4 samples per rank x 12 leads x 5000 samples (--batch-size, --length)".
+    public let batch: String
+
+    public var description: String {
+        func gib(_ bytes: Double) -> String {
+            bytes >= 1e15 ? String(format: "%.3g GiB", bytes / 1_073_741_824) : String(format: "%.1f GiB", bytes / 1_073_741_824)
+        }
+        let model = estimate.modelBytes + estimate.optimizerBytes
+        let advice = model >= estimate.activationBytes
+            ? "Use smaller --widths (or a smaller --model / --model-configuration)"
+            : "Use a smaller --length or --batch-size (or smaller --widths)"
+        return "this run needs at least \(gib(estimate.totalBytes)) per rank (network of "
+            + String(format: "%.3g", estimate.parameterCount) + " parameters and buffers \(gib(estimate.modelBytes)), optimizer "
+            + "state \(gib(estimate.optimizerBytes)), activations of \(batch) \(gib(estimate.activationBytes))), but the "
+            + "machine has \(gib(budget)) for each of the \(ranksOnNode) rank(s) on this node. \(advice), or run fewer "
+            + "ranks per node."
+    }
+}
