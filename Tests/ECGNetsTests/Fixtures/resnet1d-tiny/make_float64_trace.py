@@ -9,7 +9,6 @@ import json
 import torch
 import torch.nn as nn
 
-torch.set_default_dtype(torch.float64)
 reference = json.load(open("reference.json"))
 config = reference["config"]
 
@@ -64,31 +63,38 @@ def fresh():
     return model.train()
 
 
-x, y = tensor(reference["input"]), tensor(reference["targets"])
-loss_fn = nn.BCEWithLogitsLoss()
-out = {}
-model = fresh()
-logits = model(x)
-loss = loss_fn(logits, y)
-loss.backward()
-out["logits"], out["loss"] = dump(logits), loss.item()
-out["gradients"] = {k: dump(p.grad) for k, p in model.named_parameters()}
-out["state_after_forward"] = {k: dump(v) for k, v in model.state_dict().items() if "running" in k}
-for name in ("adam", "adamw", "sgd"):
-    hyper = {k: v for k, v in reference[name]["hyper"].items() if k not in ("differentiable", "capturable", "decoupled_weight_decay")}
+def main():
+    """Writes float64-trace.json (make_float32_spread.py imports the network without running this)."""
+    x, y = tensor(reference["input"]), tensor(reference["targets"])
+    loss_fn = nn.BCEWithLogitsLoss()
+    out = {}
     model = fresh()
-    optimizer = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name](model.parameters(), **hyper)
-    losses = []
-    for _ in range(3):
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        losses.append(loss.item())
-        loss.backward()
-        optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        eval_logits = model(x)
-    out[name] = {"losses_before_each_step": losses,
-                 "state_after_3_steps": {k: dump(v) for k, v in model.state_dict().items()},
-                 "eval_logits_after_3_steps": dump(eval_logits)}
-json.dump(out, open("float64-trace.json", "w"))
+    logits = model(x)
+    loss = loss_fn(logits, y)
+    loss.backward()
+    out["logits"], out["loss"] = dump(logits), loss.item()
+    out["gradients"] = {k: dump(p.grad) for k, p in model.named_parameters()}
+    out["state_after_forward"] = {k: dump(v) for k, v in model.state_dict().items() if "running" in k}
+    for name in ("adam", "adamw", "sgd"):
+        hyper = {k: v for k, v in reference[name]["hyper"].items() if k not in ("differentiable", "capturable", "decoupled_weight_decay")}
+        model = fresh()
+        optimizer = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name](model.parameters(), **hyper)
+        losses = []
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            losses.append(loss.item())
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            eval_logits = model(x)
+        out[name] = {"losses_before_each_step": losses,
+                     "state_after_3_steps": {k: dump(v) for k, v in model.state_dict().items()},
+                     "eval_logits_after_3_steps": dump(eval_logits)}
+    json.dump(out, open("float64-trace.json", "w"))
+
+
+if __name__ == "__main__":
+    torch.set_default_dtype(torch.float64)
+    main()
