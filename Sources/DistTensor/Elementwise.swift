@@ -86,18 +86,8 @@ public enum Elementwise {
     /// back. It is its own derivative: the gradient of a transpose is the transpose of the gradient.
     public static func transposeLastTwo(_ x: Tensor) -> Tensor {
         precondition(x.shape.count == 3, "transposeLastTwo needs [N, A, B], got \(x.shape)")
-        let (n, a, b) = (x.shape[0], x.shape[1], x.shape[2])
-        let y = Tensor(zeros: [n, b, a])
-        let shared = UncheckedSendable((x.base, y.base))
-        Parallel.forEachChunk(n * a, grain: Swift.max(1, grain / Swift.max(b, 1))) { rows in
-            let (x, y) = shared.value
-            for row in rows {
-                let (sample, i) = row.quotientAndRemainder(dividingBy: a)
-                let source = x + row * b
-                let target = y + sample * a * b + i
-                for j in 0..<b { target[j * a] = source[j] }
-            }
-        }
+        let y = Tensor(zeros: [x.shape[0], x.shape[2], x.shape[1]])
+        ChannelsLast.transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
         return y
     }
 

@@ -89,7 +89,8 @@ struct ReusableStorage {
 }
 
 /// The reorder at a network's edge: `[N, C, L]` (as the data pipeline and PyTorch hold signals) to the
-/// channels-last `[N, L, C]` every layer works in, into storage reused from call to call.
+/// channels-last `[N, L, C]` every layer works in, into storage reused from call to call
+/// (`Elementwise.transposeLastTwo` is the same reorder into new storage, either way).
 public final class ChannelsLast {
     private var output = ReusableStorage()
 
@@ -103,22 +104,8 @@ public final class ChannelsLast {
         return y
     }
 
-    /// `x` of `[N, C, L]` as a new `[N, L, C]` tensor.
-    public static func from(channelsFirst x: Tensor) -> Tensor {
-        let y = Tensor(zeros: [x.shape[0], x.shape[2], x.shape[1]])
-        transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
-        return y
-    }
-
-    /// `x` of `[N, L, C]` as a new `[N, C, L]` tensor.
-    public static func toChannelsFirst(_ x: Tensor) -> Tensor {
-        let y = Tensor(zeros: [x.shape[0], x.shape[2], x.shape[1]])
-        transpose(x.base, into: y.base, batch: x.shape[0], rows: x.shape[1], columns: x.shape[2])
-        return y
-    }
-
     /// Transposes each of `batch` row-major `rows × columns` matrices.
-    private static func transpose(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int,
+    static func transpose(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int,
                                   rows: Int, columns: Int) {
         let shared = UncheckedSendable((x, y))
         Parallel.forEachChunk(batch) { samples in

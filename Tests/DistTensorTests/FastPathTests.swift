@@ -29,18 +29,18 @@ import Testing
         let x = randomTensor([shape.batch, shape.inChannels, shape.length], seed: 22)
         let w = Array(UnsafeBufferPointer(start: store.value(conv.weight), count: conv.weight.count))
         let b = conv.bias.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
-        let y = conv.forward(ChannelsLast.from(channelsFirst: x), store)
+        let y = conv.forward(Elementwise.transposeLastTwo(x), store)
         let expected = Conv1DReference.forward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
                                                w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
                                                stride: shape.stride, padding: shape.padding, b: b)
         #expect(y.shape == [shape.batch, conv.outputLength(shape.length), shape.outChannels])
-        expectClose(ChannelsLast.toChannelsFirst(y).array, expected, "forward")
+        expectClose(Elementwise.transposeLastTwo(y).array, expected, "forward")
         let dy = randomTensor([shape.batch, shape.outChannels, conv.outputLength(shape.length)], seed: 23)
-        let dx = conv.backward(ChannelsLast.from(channelsFirst: dy), store)
+        let dx = conv.backward(Elementwise.transposeLastTwo(dy), store)
         let reference = Conv1DReference.backward(x: x.array, batch: shape.batch, inChannels: shape.inChannels, length: shape.length,
                                                  w: w, outChannels: shape.outChannels, kernelSize: shape.kernel,
                                                  stride: shape.stride, padding: shape.padding, dy: dy.array)
-        expectClose(ChannelsLast.toChannelsFirst(dx).array, reference.dx, "dx")
+        expectClose(Elementwise.transposeLastTwo(dx).array, reference.dx, "dx")
         expectClose(Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count)), reference.dw, "dw")
         if let bias = conv.bias {
             expectClose(Array(UnsafeBufferPointer(start: store.gradient(bias), count: bias.count)), reference.db, "db")
@@ -81,8 +81,8 @@ import Testing
         }
         let exact = reference(x.array, w, dy.array, bias: b)
         let magnitude = reference(x.array.map(abs), w.map(abs), dy.array.map(abs), bias: nil)
-        let y = ChannelsLast.toChannelsFirst(conv.forward(ChannelsLast.from(channelsFirst: x), store)).array
-        let dx = ChannelsLast.toChannelsFirst(conv.backward(ChannelsLast.from(channelsFirst: dy), store)).array
+        let y = Elementwise.transposeLastTwo(conv.forward(Elementwise.transposeLastTwo(x), store)).array
+        let dx = Elementwise.transposeLastTwo(conv.backward(Elementwise.transposeLastTwo(dy), store)).array
         let dw = Array(UnsafeBufferPointer(start: store.gradient(conv.weight), count: conv.weight.count))
         let u: Float = 1.0 / 256
         for (what, ours, expected, bound) in [("forward", y, exact.y, magnitude.y), ("dx", dx, exact.dx, magnitude.dx),
@@ -105,9 +105,9 @@ import Testing
         let x = randomTensor([batch, channels, length], seed: 25)
         let gamma = Array(UnsafeBufferPointer(start: store.value(norm.weight), count: channels))
         let beta = Array(UnsafeBufferPointer(start: store.value(norm.bias), count: channels))
-        let y = ChannelsLast.toChannelsFirst(norm.forward(ChannelsLast.from(channelsFirst: x), store, training: true)).array
+        let y = Elementwise.transposeLastTwo(norm.forward(Elementwise.transposeLastTwo(x), store, training: true)).array
         let dy = randomTensor(x.shape, seed: 26)
-        let dx = ChannelsLast.toChannelsFirst(norm.backward(ChannelsLast.from(channelsFirst: dy), store)).array
+        let dx = Elementwise.transposeLastTwo(norm.backward(Elementwise.transposeLastTwo(dy), store)).array
         // Plain definition in Float64: x̂ = (x − μ)/√(σ² + ε), y = γx̂ + β,
         // dx = γ/√(σ² + ε) · (dy − mean(dy) − x̂·mean(dy·x̂)).
         let count = Double(batch * length)

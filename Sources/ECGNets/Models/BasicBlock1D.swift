@@ -39,7 +39,7 @@ final class BasicBlock1D {
         let h = norm1.forward(conv1.forward(x, store), store, training: true, rectify: true)
         let y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
         let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: true) } ?? x
-        addAndRectify(shortcut, into: y)
+        Elementwise.addAndRectify(shortcut, into: y)
         output = y
         return y
     }
@@ -50,7 +50,7 @@ final class BasicBlock1D {
         let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true))
         let y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
         let shortcut = downsample.map { $0.conv.forward(x, store, epilogue: $0.norm.evaluationEpilogue(store, rectify: false)) } ?? x
-        addAndRectify(shortcut, into: y)
+        Elementwise.addAndRectify(shortcut, into: y)
         return y
     }
 
@@ -62,35 +62,7 @@ final class BasicBlock1D {
         let dx = conv1.backward(norm1.backward(dh, store, inPlace: true), store)
         // After norm2, `dy` serves only the shortcut: its BatchNorm may overwrite it.
         let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store, inPlace: true), store) } ?? dy
-        add(dShortcut, into: dx)
+        Elementwise.add(dShortcut, into: dx)
         return dx
-    }
-
-    /// `target ← max(target + source, 0)`: the residual sum and the block's final ReLU in one pass.
-    private func addAndRectify(_ source: Tensor, into target: Tensor) {
-        precondition(source.shape == target.shape, "residual shapes \(source.shape) and \(target.shape)")
-        let shared = UncheckedPair(source.base, target.base)
-        Parallel.forEachChunk(target.count, grain: 65_536) { range in
-            for i in range { shared.second[i] = max(shared.second[i] + shared.first[i], 0) }
-        }
-    }
-
-    /// `target ← target + source`: the two gradient paths meeting at the block's input.
-    private func add(_ source: Tensor, into target: Tensor) {
-        precondition(source.shape == target.shape, "residual shapes \(source.shape) and \(target.shape)")
-        let shared = UncheckedPair(source.base, target.base)
-        Parallel.forEachChunk(target.count, grain: 65_536) { range in
-            for i in range { shared.second[i] += shared.first[i] }
-        }
-    }
-}
-
-/// Two pointers handed to the threads of one parallel loop that write disjoint ranges.
-private struct UncheckedPair: @unchecked Sendable {
-    let first: UnsafeMutablePointer<Float>
-    let second: UnsafeMutablePointer<Float>
-    init(_ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>) {
-        self.first = first
-        self.second = second
     }
 }
