@@ -30,7 +30,10 @@ __attribute__((constructor)) static void choose_wait_policy(int argc, char **arg
     execv("/proc/self/exe", argv);  // only returns on failure: carry on with libgomp's default
 }
 
-static int g_threads = 1;
+static int g_process_threads = 1;
+// A calling thread's own team size, when it asked for one (`cdnnl_set_thread_override`), else the process's.
+static _Thread_local int t_override = 0;
+#define g_threads (t_override > 0 ? t_override : g_process_threads)
 static dnnl_engine_t g_engine;
 static dnnl_status_t g_engine_status = dnnl_runtime_error;
 static pthread_once_t g_engine_once = PTHREAD_ONCE_INIT;
@@ -53,7 +56,8 @@ static dnnl_stream_t stream_here(void) {
     return t_stream;
 }
 
-void cdnnl_set_threads(int threads) { g_threads = threads < 1 ? 1 : threads; }
+void cdnnl_set_threads(int threads) { g_process_threads = threads < 1 ? 1 : threads; }
+void cdnnl_set_thread_override(int threads) { t_override = threads < 0 ? 0 : threads; }
 int cdnnl_threads(void) { return g_threads; }
 
 typedef struct {
@@ -283,6 +287,9 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, const dnnl_memory_desc_t *src,
 
 cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
                               int rectify, char *error, size_t error_size) {
+    // oneDNN fits its kernels (and how they split reductions) to the creating thread's team size, so set it first:
+    // a primitive made for another team size gives other bits.
+    sync_threads();
     pthread_once(&g_engine_once, make_engine);
     if (g_engine_status != dnnl_success) {
         snprintf(error, error_size, "oneDNN CPU engine could not be created (status %d)", (int)g_engine_status);

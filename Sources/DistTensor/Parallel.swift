@@ -8,14 +8,21 @@ import CDNNL
 /// so an idle team never spins against a second pool. OpenBLAS (the classifier's small GEMMs) stays at
 /// one thread for the same reason.
 public enum Parallel {
-    /// Threads of this process's team (set by `configure(threads:)`).
-    nonisolated(unsafe) public private(set) static var threadCount = 1
+    /// Threads of the calling thread's team: the process's (`configure(threads:)`) unless `withThreads` says otherwise.
+    public static var threadCount: Int { Int(cdnnl_threads()) }
 
     /// Uses `threads` threads for oneDNN and DistTensor's loops and one for each BLAS call.
     public static func configure(threads: Int) {
-        threadCount = Swift.max(1, threads)
         BLAS.threadCount = 1
-        cdnnl_set_threads(Int32(threadCount))
+        cdnnl_set_threads(Int32(Swift.max(1, threads)))
+    }
+
+    /// Runs `body` with a team of `threads` for the calling thread only, leaving every other thread's alone: how a
+    /// test compares thread counts while other tests train in the same process.
+    public static func withThreads<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
+        cdnnl_set_thread_override(Int32(Swift.max(1, threads)))
+        defer { cdnnl_set_thread_override(0) }
+        return try body()
     }
 
     /// Runs `body(range)` over disjoint ranges covering `0..<count`. Work below `grain`

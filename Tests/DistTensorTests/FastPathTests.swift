@@ -212,12 +212,8 @@ import Testing
             let dx = conv.backward(norm.backward(pool.backward(pooled), store), store)
             return (pooled.array + dx.array, Array(store.gradients))
         }
-        let saved = Parallel.threadCount
-        defer { Parallel.configure(threads: saved) }
-        Parallel.configure(threads: 1)
-        let single = run()
-        Parallel.configure(threads: 3)
-        let threaded = run()
+        let single = Parallel.withThreads(1) { run() }
+        let threaded = Parallel.withThreads(3) { run() }
         #expect(threaded.outputs == single.outputs, "outputs and input gradients differ between 1 and 3 threads")
         expectClose(threaded.weightGradients, single.weightGradients, "weight gradients, 3 vs 1 threads")
     }

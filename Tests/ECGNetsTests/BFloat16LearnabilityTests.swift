@@ -12,7 +12,6 @@ import Testing
 /// soon as bfloat16 closes the gap (and the default should then be reconsidered).
 @Suite struct BFloat16LearnabilityTests {
     @Test func bfloat16LearnsTheSimulatorAsWellAsFloat32() throws {
-        Parallel.configure(threads: 1)
         let directory = try RecordsTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("simulated.nc")

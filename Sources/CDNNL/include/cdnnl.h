@@ -43,6 +43,8 @@ int cdnnl_conv_backward(cdnnl_conv *conv, const float *src, const float *diff_ds
 /// Sets the OpenMP team size oneDNN and `cdnnl_parallel_for` use (per process).
 void cdnnl_set_threads(int threads);
 int cdnnl_threads(void);
+/// Team size for the calling thread only (0: the process's again).
+void cdnnl_set_thread_override(int threads);
 
 /// Runs body(context, chunk) for chunk in 0..<chunks on the OpenMP team (the same threads as oneDNN, so
 /// the two never compete for cores), each chunk exactly once.
