@@ -9,44 +9,10 @@ import torch
 import torch.nn as nn
 
 reference = json.load(open("reference.json"))
-config = reference["config"]
 torch.manual_seed(0)
 
 
-class Block(nn.Module):
-    """BasicBlock with the attribute names of the reference state_dict."""
-
-    def __init__(self, cin, cout, stride, kernel):
-        super().__init__()
-        self.c1 = nn.Conv1d(cin, cout, kernel, stride, kernel // 2, bias=False)
-        self.b1 = nn.BatchNorm1d(cout)
-        self.c2 = nn.Conv1d(cout, cout, kernel, 1, kernel // 2, bias=False)
-        self.b2 = nn.BatchNorm1d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv1d(cin, cout, 1, stride, bias=False), nn.BatchNorm1d(cout))
-
-    def forward(self, x):
-        out = self.b2(self.c2(torch.relu(self.b1(self.c1(x)))))  # dropout is 0 in this trace
-        return torch.relu(out + (x if self.down is None else self.down(x)))
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        w, stem = config["widths"], config["stem"]
-        self.stem = nn.Sequential(nn.Conv1d(config["leads"], w[0], stem["kernel"], stem["stride"], stem["padding"], bias=False),
-                                  nn.BatchNorm1d(w[0]), nn.ReLU(), nn.MaxPool1d(3, 2, 1))
-        blocks, cin = [], w[0]
-        for stage, (count, width) in enumerate(zip(config["layers"], w)):
-            for index in range(count):
-                blocks.append(Block(cin, width, 2 if index == 0 and stage > 0 else 1, config["block_kernel"]))
-                cin = width
-        self.body = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, config["classes"])
-
-    def forward(self, x):
-        return self.fc(self.body(self.stem(x)).mean(-1))
+from make_float64_trace import Net  # the reference network, defined once
 
 
 def tensor(entry):
