@@ -53,6 +53,11 @@ void cdnnl_parallel_for(int chunks, void (*body)(void *context, int chunk), void
 /// 1 when the CPU runs bfloat16 dot products natively (oneDNN's effective ISA includes avx512_core_bf16).
 int cdnnl_native_bfloat16(void);
 
+/// The measured arithmetic peak of the calling thread's OpenMP team in GFLOP/s (every thread running
+/// independent vfmadd231ps, or vdpbf16ps in bfloat16, for about `seconds`; best of three passes, peak.c).
+/// 0 when the CPU has no such instruction (bfloat16 without AVX512_BF16, float32 without AVX2 and FMA).
+double cdnnl_measured_peak_gflops(cdnnl_precision precision, double seconds);
+
 /// "2.6.3": the oneDNN version the process runs with.
 const char *cdnnl_version(void);
 
