@@ -1,7 +1,7 @@
 // The few oneDNN operations DistTensor uses, behind a version-neutral C interface.
 //
-// Every call whose form differs between oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created
-// directly) lives in cdnnl.c, so porting to 3.x touches that file only. Activations are float32 in the
+// Builds on oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created directly): the calls that differ
+// are kept in one place in cdnnl.c (launch/check-onednn3 checks both). Activations are float32 in the
 // channels-last `nwc` layout ([batch, length, channels] row-major); weights are float32 in PyTorch's
 // [out, in, kernel] layout and are reordered (and cast to bfloat16 in that precision) on every call.
 #ifndef CDNNL_H
