@@ -1,6 +1,8 @@
-// oneDNN 2.x implementation of cdnnl.h: primitives built from op descriptors (dnnl_*_desc_init followed by
-// dnnl_primitive_desc_create). oneDNN 3.x replaced those with dnnl_*_primitive_desc_create taking the
-// memory descriptors directly; a port replaces make_conv_pds() below and nothing else.
+// cdnnl.h on oneDNN 2.x or 3.x. The two differ in three things this file uses, each kept in one place below
+// ("What differs between oneDNN 2.x and 3.x", and make_conv_pds): a memory descriptor is a struct in 2.x and a
+// handle that must be destroyed in 3.x; 2.x builds primitive descriptors from op descriptors
+// (dnnl_*_desc_init, then dnnl_primitive_desc_create), 3.x creates them from the memory descriptors directly;
+// 3.x's eltwise post-op lost its scale argument. Everything else is the same calls on both.
 #include "cdnnl.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -10,6 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+// ---- What differs between oneDNN 2.x and 3.x (besides make_conv_pds) ----
+// `md_ref` is how a memory descriptor is passed, `MD(d)` passes the descriptor variable `d`, `md_make` fills
+// one from dimensions and a format tag, `md_release` frees what 3.x allocated; the eltwise and sum post-ops
+// changed their arguments.
+#if DNNL_VERSION_MAJOR >= 3
+typedef const_dnnl_memory_desc_t md_ref;
+#define MD(d) (d)
+static dnnl_status_t md_make(dnnl_memory_desc_t *md, int ndims, const dnnl_dims_t dims, dnnl_data_type_t type,
+                             dnnl_format_tag_t tag) {
+    return dnnl_memory_desc_create_with_tag(md, ndims, dims, type, tag);
+}
+static void md_release(dnnl_memory_desc_t md) {
+    if (md) dnnl_memory_desc_destroy(md);
+}
+static dnnl_status_t append_relu(dnnl_post_ops_t post_ops) {
+    return dnnl_post_ops_append_eltwise(post_ops, dnnl_eltwise_relu, 0.0f, 0.0f);
+}
+static dnnl_status_t append_sum(dnnl_post_ops_t post_ops) {
+    return dnnl_post_ops_append_sum(post_ops, 1.0f, 0, dnnl_data_type_undef);
+}
+#else
+typedef const dnnl_memory_desc_t *md_ref;
+#define MD(d) (&(d))
+static dnnl_status_t md_make(dnnl_memory_desc_t *md, int ndims, const dnnl_dims_t dims, dnnl_data_type_t type,
+                             dnnl_format_tag_t tag) {
+    return dnnl_memory_desc_init_by_tag(md, ndims, dims, type, tag);
+}
+static void md_release(dnnl_memory_desc_t md) { (void)md; }
+static dnnl_status_t append_relu(dnnl_post_ops_t post_ops) {
+    return dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+}
+static dnnl_status_t append_sum(dnnl_post_ops_t post_ops) { return dnnl_post_ops_append_sum(post_ops, 1.0f); }
+#endif
 
 // libgomp, the OpenMP runtime Debian's oneDNN runs on; declared here so the shim builds without -fopenmp.
 extern void omp_set_num_threads(int);
@@ -179,14 +215,14 @@ struct cdnnl_conv {
         }                                                                                      \
     } while (0)
 
-static dnnl_status_t make_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md, void *handle) {
+static dnnl_status_t make_memory(dnnl_memory_t *memory, md_ref md, void *handle) {
     return dnnl_memory_create(memory, md, g_engine, handle);
 }
 
 // `user_md` on the caller's side, `kernel_md` as the primitive wants it; a reorder only when they differ.
 // `user_to_kernel` 0 builds the way back, adding into the caller's buffer (a reorder with a sum post-op),
 // which always reorders, even between equal formats.
-static dnnl_status_t make_staged(staged *s, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *kernel_md,
+static dnnl_status_t make_staged(staged *s, md_ref user_md, md_ref kernel_md,
                                  int user_to_kernel, int transient) {
     s->elements = dnnl_memory_desc_get_size(user_md) / sizeof(float);
     s->transient = transient;
@@ -202,7 +238,7 @@ static dnnl_status_t make_staged(staged *s, const dnnl_memory_desc_t *user_md, c
     if (!user_to_kernel) {
         if ((status = dnnl_primitive_attr_create(&attr)) != dnnl_success) return status;
         if ((status = dnnl_post_ops_create(&sum)) == dnnl_success &&
-            (status = dnnl_post_ops_append_sum(sum, 1.0f)) == dnnl_success)
+            (status = append_sum(sum)) == dnnl_success)
             status = dnnl_primitive_attr_set_post_ops(attr, sum);
         if (sum) dnnl_post_ops_destroy(sum);
         if (status != dnnl_success) {
@@ -238,15 +274,29 @@ static void destroy_staged(staged *s) {
     if (s->kernel) dnnl_memory_destroy(s->kernel);
 }
 
-static const dnnl_memory_desc_t *query(dnnl_primitive_desc_t pd, dnnl_query_t what) {
+static md_ref query(dnnl_primitive_desc_t pd, dnnl_query_t what) {
     return dnnl_primitive_desc_query_md(pd, what, 0);
 }
 
-// The oneDNN-2.x-specific part: op descriptors for forward, backward-data and backward-weights.
-static dnnl_status_t make_conv_pds(cdnnl_conv *c, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *weights,
-                                   const dnnl_memory_desc_t *bias, const dnnl_memory_desc_t *dst,
-                                   const dnnl_memory_desc_t *diff_src, const dnnl_memory_desc_t *diff_weights,
-                                   const dnnl_memory_desc_t *diff_dst, const_dnnl_primitive_attr_t attr) {
+// Backward-data in the forward's weight format, so one reorder per step serves both, but only where that keeps
+// the implementation oneDNN picks by itself (forcing a format can fall back to the reference loops): `forced`
+// (backward-data created with the forward's weights) replaces the chosen one when it is the same kernel.
+static void prefer_if_same_kernel(cdnnl_conv *c, dnnl_primitive_desc_t forced) {
+    const char *chosen = "", *alternative = "";
+    dnnl_primitive_desc_query(c->bwd_data_pd, dnnl_query_impl_info_str, 0, &chosen);
+    dnnl_primitive_desc_query(forced, dnnl_query_impl_info_str, 0, &alternative);
+    if (strcmp(chosen, alternative) == 0) {
+        dnnl_primitive_desc_destroy(c->bwd_data_pd);
+        c->bwd_data_pd = forced;
+    } else {
+        dnnl_primitive_desc_destroy(forced);
+    }
+}
+
+#if DNNL_VERSION_MAJOR < 3
+// oneDNN 2.x: op descriptors for forward, backward-data and backward-weights, then their primitive descriptors.
+static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md_ref bias, md_ref dst, md_ref diff_src,
+                                   md_ref diff_weights, md_ref diff_dst, const_dnnl_primitive_attr_t attr) {
     dnnl_dims_t strides = {c->shape.stride}, padding = {c->shape.padding};
     dnnl_convolution_desc_t desc;
     dnnl_status_t status = dnnl_convolution_forward_desc_init(
@@ -260,30 +310,43 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, const dnnl_memory_desc_t *src,
     if (status != dnnl_success) return status;
     status = dnnl_primitive_desc_create(&c->bwd_data_pd, &desc, NULL, g_engine, c->fwd_pd);
     if (status != dnnl_success) return status;
-    // Backward-data in the forward's weight format, so one reorder per step serves both, but only where that
-    // keeps the implementation oneDNN picks by itself (forcing a format can fall back to the reference loops).
-    const dnnl_memory_desc_t *forward_weights = dnnl_primitive_desc_query_md(c->fwd_pd, dnnl_query_weights_md, 0);
-    if (!dnnl_memory_desc_equal(forward_weights, dnnl_primitive_desc_query_md(c->bwd_data_pd, dnnl_query_weights_md, 0)) &&
+    md_ref forward_weights = query(c->fwd_pd, dnnl_query_weights_md);
+    dnnl_primitive_desc_t forced;
+    if (!dnnl_memory_desc_equal(forward_weights, query(c->bwd_data_pd, dnnl_query_weights_md)) &&
         dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, diff_src, forward_weights, diff_dst,
-                                                 strides, padding, padding) == dnnl_success) {
-        dnnl_primitive_desc_t forced;
-        if (dnnl_primitive_desc_create(&forced, &desc, NULL, g_engine, c->fwd_pd) == dnnl_success) {
-            const char *chosen = "", *alternative = "";
-            dnnl_primitive_desc_query(c->bwd_data_pd, dnnl_query_impl_info_str, 0, &chosen);
-            dnnl_primitive_desc_query(forced, dnnl_query_impl_info_str, 0, &alternative);
-            if (strcmp(chosen, alternative) == 0) {
-                dnnl_primitive_desc_destroy(c->bwd_data_pd);
-                c->bwd_data_pd = forced;
-            } else {
-                dnnl_primitive_desc_destroy(forced);
-            }
-        }
-    }
+                                                 strides, padding, padding) == dnnl_success &&
+        dnnl_primitive_desc_create(&forced, &desc, NULL, g_engine, c->fwd_pd) == dnnl_success)
+        prefer_if_same_kernel(c, forced);
     status = dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, src, diff_weights, bias,
                                                          diff_dst, strides, padding, padding);
     if (status != dnnl_success) return status;
     return dnnl_primitive_desc_create(&c->bwd_weights_pd, &desc, NULL, g_engine, c->fwd_pd);
 }
+#else
+// oneDNN 3.x: primitive descriptors straight from the memory descriptors (no dilation: zeros).
+static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md_ref bias, md_ref dst, md_ref diff_src,
+                                   md_ref diff_weights, md_ref diff_dst, const_dnnl_primitive_attr_t attr) {
+    dnnl_dims_t strides = {c->shape.stride}, padding = {c->shape.padding}, dilation = {0};
+    dnnl_status_t status = dnnl_convolution_forward_primitive_desc_create(
+        &c->fwd_pd, g_engine, c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+        src, weights, bias, dst, strides, dilation, padding, padding, attr);
+    if (status != dnnl_success || !c->training) return status;
+    status = dnnl_convolution_backward_data_primitive_desc_create(&c->bwd_data_pd, g_engine, dnnl_convolution_direct,
+                                                                  diff_src, weights, diff_dst, strides, dilation,
+                                                                  padding, padding, c->fwd_pd, NULL);
+    if (status != dnnl_success) return status;
+    md_ref forward_weights = query(c->fwd_pd, dnnl_query_weights_md);
+    dnnl_primitive_desc_t forced;
+    if (!dnnl_memory_desc_equal(forward_weights, query(c->bwd_data_pd, dnnl_query_weights_md)) &&
+        dnnl_convolution_backward_data_primitive_desc_create(&forced, g_engine, dnnl_convolution_direct, diff_src,
+                                                             forward_weights, diff_dst, strides, dilation, padding,
+                                                             padding, c->fwd_pd, NULL) == dnnl_success)
+        prefer_if_same_kernel(c, forced);
+    return dnnl_convolution_backward_weights_primitive_desc_create(&c->bwd_weights_pd, g_engine, dnnl_convolution_direct,
+                                                                   src, diff_weights, bias, diff_dst, strides, dilation,
+                                                                   padding, padding, c->fwd_pd, NULL);
+}
+#endif
 
 cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
                               int rectify, char *error, size_t error_size) {
@@ -312,25 +375,25 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
     dnnl_dims_t dst_dims = {shape.batch, shape.out_channels, out_length};
     dnnl_dims_t weight_dims = {shape.out_channels, shape.in_channels, shape.kernel};
     dnnl_dims_t bias_dims = {shape.out_channels};
-    dnnl_memory_desc_t user_src, user_dst, user_weights, user_bias, kernel_src, kernel_dst, any_weights, any_diff_weights;
-    CHECK(dnnl_memory_desc_init_by_tag(&user_src, 3, src_dims, dnnl_f32, dnnl_nwc), "source descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&user_dst, 3, dst_dims, dnnl_f32, dnnl_nwc), "destination descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&user_weights, 3, weight_dims, dnnl_f32, dnnl_oiw), "weights descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&user_bias, 1, bias_dims, dnnl_f32, dnnl_x), "bias descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&kernel_src, 3, src_dims, low, dnnl_nwc), "source descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&kernel_dst, 3, dst_dims, low, dnnl_nwc), "destination descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&any_weights, 3, weight_dims, low, dnnl_format_tag_any), "weights descriptor");
-    CHECK(dnnl_memory_desc_init_by_tag(&any_diff_weights, 3, weight_dims, dnnl_f32, dnnl_format_tag_any),
-          "weight-gradient descriptor");
+    dnnl_memory_desc_t user_src = {0}, user_dst = {0}, user_weights = {0}, user_bias = {0}, kernel_src = {0},
+                       kernel_dst = {0}, any_weights = {0}, any_diff_weights = {0};
+    CHECK(md_make(&user_src, 3, src_dims, dnnl_f32, dnnl_nwc), "source descriptor");
+    CHECK(md_make(&user_dst, 3, dst_dims, dnnl_f32, dnnl_nwc), "destination descriptor");
+    CHECK(md_make(&user_weights, 3, weight_dims, dnnl_f32, dnnl_oiw), "weights descriptor");
+    CHECK(md_make(&user_bias, 1, bias_dims, dnnl_f32, dnnl_x), "bias descriptor");
+    CHECK(md_make(&kernel_src, 3, src_dims, low, dnnl_nwc), "source descriptor");
+    CHECK(md_make(&kernel_dst, 3, dst_dims, low, dnnl_nwc), "destination descriptor");
+    CHECK(md_make(&any_weights, 3, weight_dims, low, dnnl_format_tag_any), "weights descriptor");
+    CHECK(md_make(&any_diff_weights, 3, weight_dims, dnnl_f32, dnnl_format_tag_any), "weight-gradient descriptor");
     if (rectify) {
         CHECK(dnnl_primitive_attr_create(&attr), "attributes");
         CHECK(dnnl_post_ops_create(&post_ops), "post-ops");
-        CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "ReLU post-op");
+        CHECK(append_relu(post_ops), "ReLU post-op");
         CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "post-ops");
     }
     // Outputs and input gradients are float32 in both precisions; bfloat16 applies to what the kernels read.
-    CHECK(make_conv_pds(c, &kernel_src, &any_weights, with_bias ? &user_bias : NULL, &user_dst, &user_src,
-                        &any_diff_weights, &kernel_dst, attr),
+    CHECK(make_conv_pds(c, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL, MD(user_dst),
+                        MD(user_src), MD(any_diff_weights), MD(kernel_dst), attr),
           precision == CDNNL_BFLOAT16 ? "bfloat16 convolution descriptor" : "convolution descriptor");
     CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
     if (training)
@@ -339,42 +402,46 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
     // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
     // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
     // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
-    CHECK(make_staged(&c->src, &user_src, &kernel_src, 1, 1), "source reorder");
-    CHECK(make_staged(&c->weights_fwd, &user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
+    CHECK(make_staged(&c->src, MD(user_src), MD(kernel_src), 1, 1), "source reorder");
+    CHECK(make_staged(&c->weights_fwd, MD(user_weights), query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
           "weights reorder");
-    CHECK(make_memory(&c->dst, &user_dst, DNNL_MEMORY_NONE), "destination memory");
-    if (with_bias) CHECK(make_memory(&c->bias, &user_bias, DNNL_MEMORY_NONE), "bias memory");
+    CHECK(make_memory(&c->dst, MD(user_dst), DNNL_MEMORY_NONE), "destination memory");
+    if (with_bias) CHECK(make_memory(&c->bias, MD(user_bias), DNNL_MEMORY_NONE), "bias memory");
     if (training) {
         CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
         CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
         if (!c->shared_weights)
-            CHECK(make_staged(&c->weights_bwd, &user_weights, query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
+            CHECK(make_staged(&c->weights_bwd, MD(user_weights), query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
                   "weights reorder");
-        CHECK(make_staged(&c->diff_dst, &user_dst, &kernel_dst, 1, 1), "gradient reorder");
-        CHECK(make_staged(&c->diff_weights, &user_weights, query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
+        CHECK(make_staged(&c->diff_dst, MD(user_dst), MD(kernel_dst), 1, 1), "gradient reorder");
+        CHECK(make_staged(&c->diff_weights, MD(user_weights), query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
               "weight-gradient reorder");
-        CHECK(make_memory(&c->diff_src, &user_src, DNNL_MEMORY_NONE), "input-gradient memory");
+        CHECK(make_memory(&c->diff_src, MD(user_src), DNNL_MEMORY_NONE), "input-gradient memory");
         if (with_bias) {
             c->diff_bias_kernel = malloc(sizeof(float) * (size_t)shape.out_channels);
             if (!c->diff_bias_kernel) {
                 snprintf(error, error_size, "out of memory");
                 goto fail;
             }
-            CHECK(make_memory(&c->diff_bias, &user_bias, c->diff_bias_kernel), "bias-gradient memory");
+            CHECK(make_memory(&c->diff_bias, MD(user_bias), c->diff_bias_kernel), "bias-gradient memory");
         }
     }
     staged *forward_stages[] = {&c->src, &c->weights_fwd};
     staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
     c->forward_scratch = lay_out(forward_stages, 2);
     c->backward_scratch = lay_out(backward_stages, 4);
-    if (post_ops) dnnl_post_ops_destroy(post_ops);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    return c;
+    goto done;
 fail:
+    cdnnl_conv_destroy(c);
+    c = NULL;
+done:
+    // Memories and primitive descriptors keep their own copies of the descriptors.
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
-    cdnnl_conv_destroy(c);
-    return NULL;
+    dnnl_memory_desc_t descriptors[] = {user_src, user_dst, user_weights, user_bias,
+                                        kernel_src, kernel_dst, any_weights, any_diff_weights};
+    for (int i = 0; i < 8; i++) md_release(descriptors[i]);
+    return c;
 }
 
 void cdnnl_conv_destroy(cdnnl_conv *c) {

@@ -30,6 +30,8 @@ public protocol ProcessGroup: AnyObject {
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Every rank's `values` at `root`, in rank order (`[]` elsewhere).
     func gather(_ values: [Float], root: Int) throws -> [Float]
+    /// Returns when every rank has called it: how ranks start a timed section together.
+    func barrier() throws
     /// Writes `message` (prefixed with the rank) to standard error and ends every process of the job:
     /// the way out when one rank cannot go on, so the others do not wait forever in a collective.
     func abort(message: String) -> Never
@@ -66,6 +68,7 @@ public final class SingleProcessGroup: ProcessGroup {
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
     public func gather(_ values: [Float], root: Int) throws -> [Float] { values }
+    public func barrier() throws {}
     public func abort(message: String) -> Never {
         FileHandle.standardError.write(Data("rank 0: \(message)\n".utf8))
         exit(1)

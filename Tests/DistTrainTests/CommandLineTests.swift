@@ -40,6 +40,8 @@ import Testing
             let value = object?[key] as? Double
             #expect(value != nil && value! > 0, "\(key) = \(String(describing: value))")
         }
+        let peak = object?["peak"] as? [String: Any]
+        #expect((peak?["measuredGFLOPS"] as? Double ?? 0) > 0 && (peak?["basis"] as? String)?.hasPrefix("measured") == true, "\(result.output)")
         // DESIGN.md §8: ResNet18-1D has 8.8 M parameters.
         #expect((8_750_000..<8_850_000).contains(object?["parameters"] as? Int ?? 0))
     }

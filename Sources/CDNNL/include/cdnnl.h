@@ -1,7 +1,7 @@
 // The few oneDNN operations DistTensor uses, behind a version-neutral C interface.
 //
-// Every call whose form differs between oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created
-// directly) lives in cdnnl.c, so porting to 3.x touches that file only. Activations are float32 in the
+// Builds on oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created directly): the calls that differ
+// are kept in one place in cdnnl.c (launch/check-onednn3 checks both). Activations are float32 in the
 // channels-last `nwc` layout ([batch, length, channels] row-major); weights are float32 in PyTorch's
 // [out, in, kernel] layout and are reordered (and cast to bfloat16 in that precision) on every call.
 #ifndef CDNNL_H
@@ -52,6 +52,11 @@ void cdnnl_parallel_for(int chunks, void (*body)(void *context, int chunk), void
 
 /// 1 when the CPU runs bfloat16 dot products natively (oneDNN's effective ISA includes avx512_core_bf16).
 int cdnnl_native_bfloat16(void);
+
+/// The measured arithmetic peak of the calling thread's OpenMP team in GFLOP/s (every thread running
+/// independent vfmadd231ps, or vdpbf16ps in bfloat16, for about `seconds`; best of three passes, peak.c).
+/// 0 when the CPU has no such instruction (bfloat16 without AVX512_BF16, float32 without AVX2 and FMA).
+double cdnnl_measured_peak_gflops(cdnnl_precision precision, double seconds);
 
 /// "2.6.3": the oneDNN version the process runs with.
 const char *cdnnl_version(void);

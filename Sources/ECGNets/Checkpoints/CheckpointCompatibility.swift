@@ -1,3 +1,5 @@
+import DistTensor
+
 /// What a run requires of a checkpoint before continuing from it: the same network, classes, optimizer kind and
 /// the settings that fix which records each step uses.
 public struct CheckpointExpectation: Sendable, Equatable {

@@ -143,3 +143,50 @@ public struct ButterworthBandPassFilter: Sendable, Equatable, Codable {
         SecondOrderSection(b0: 1, b1: 0, b2: -1, a1: a1, a2: a2)
     }
 }
+
+/// Why a band-pass filter could not be designed or applied.
+public enum BandPassFilterError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The Butterworth order is outside `1...ButterworthBandPassFilter.maximumOrder`.
+    case invalidOrder(Int)
+    /// The corners are not `0 < low < high < samplingFrequency / 2`, or the sampling frequency is not positive.
+    case invalidCorners(low: Double, high: Double, samplingFrequency: Double)
+    /// The signal has no more samples than the edge padding (scipy raises the same error).
+    case signalTooShort(record: String, samples: Int, padLength: Int)
+    /// The filter was designed for another sampling frequency than the record's.
+    case samplingFrequencyMismatch(record: String, recordFrequency: Double, filterFrequency: Double)
+
+    public var description: String {
+        switch self {
+        case let .invalidOrder(order):
+            return "Butterworth order \(order) is outside 1...\(ButterworthBandPassFilter.maximumOrder). Choose an "
+                + "order in that range (2 to 4 is usual for ECG)."
+        case let .invalidCorners(low, high, frequency):
+            return "band-pass corners \(low)-\(high) Hz at \(frequency) Hz need 0 < low < high < \(frequency / 2) "
+                + "(the Nyquist frequency). Choose corners inside that range, e.g. 0.5-40 Hz."
+        case let .signalTooShort(record, samples, padLength):
+            return "\(record): \(samples) samples are too few to band-pass; the zero-phase filter pads "
+                + "\(padLength) samples at each end and needs more than that. Skip or lengthen this record."
+        case let .samplingFrequencyMismatch(record, recordFrequency, filterFrequency):
+            return "record \(record) is sampled at \(recordFrequency) Hz but the band-pass filter was designed for "
+                + "\(filterFrequency) Hz. Resample the record first or design the filter for its rate."
+        }
+    }
+}
+
+extension ECGRecord {
+    /// This record with every lead band-passed by `filter` (zero-phase, scipy's `sosfiltfilt`), done on the whole
+    /// record before windows are cut so that window edges carry no filter transients. A NaN (missing) sample makes
+    /// its whole lead NaN, which windowing then writes as zeros; `validate()` reports such records beforehand.
+    public func bandPassFiltered(by filter: ButterworthBandPassFilter) throws(BandPassFilterError) -> ECGRecord {
+        guard filter.samplingFrequency == samplingFrequency else {
+            throw .samplingFrequencyMismatch(record: id, recordFrequency: samplingFrequency,
+                                             filterFrequency: filter.samplingFrequency)
+        }
+        var record = self
+        for lead in signals.indices {
+            let name = lead < leadNames.count ? leadNames[lead] : "#\(lead + 1)"
+            record.signals[lead] = try filter.filtered(signals[lead], name: "record \(id) lead \(name)")
+        }
+        return record
+    }
+}

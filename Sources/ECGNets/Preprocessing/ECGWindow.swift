@@ -33,3 +33,46 @@ public struct ECGWindow: Sendable, Equatable {
         }
     }
 }
+
+/// Where one fixed-length window sits in a record: the record sample it starts at and how many of its samples are
+/// real, so that a zero-padded window of a short record can be told apart from a full one.
+public struct ECGWindowPlacement: Sendable, Equatable, Hashable, Codable {
+    /// The record sample copied to window sample 0.
+    public let offset: Int
+    /// Window samples `0..<validLength` are record samples `offset..<offset + validLength`; the rest are zero.
+    public let validLength: Int
+
+    /// A placement starting at record sample `offset` with `validLength` real samples.
+    public init(offset: Int, validLength: Int) {
+        self.offset = offset
+        self.validLength = validLength
+    }
+}
+
+/// A checked view of one window in caller memory, `leadCount` rows of `length` samples laid out
+/// `[lead][sample]`, of which the first `validLength` of each row are real: the shape that windowing,
+/// standardisation and augmentation share.
+struct ECGWindowLayout {
+    let samples: UnsafeMutableBufferPointer<Float>
+    let leadCount: Int
+    let length: Int
+    let validLength: Int
+
+    /// The layout of `samples` as `leadCount` equal rows with `validLength` real samples each.
+    init(_ samples: UnsafeMutableBufferPointer<Float>, leadCount: Int, validLength: Int) throws(ECGWindowingError) {
+        let length = leadCount > 0 ? samples.count / leadCount : 0
+        guard leadCount > 0, length > 0, length * leadCount == samples.count, (0...length).contains(validLength)
+        else {
+            throw .bufferShape(count: samples.count, leadCount: leadCount, length: length, validLength: validLength)
+        }
+        self.samples = samples
+        self.leadCount = leadCount
+        self.length = length
+        self.validLength = validLength
+    }
+
+    /// The real samples of `lead`.
+    func validSamples(ofLead lead: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(rebasing: samples[lead * length ..< lead * length + validLength])
+    }
+}

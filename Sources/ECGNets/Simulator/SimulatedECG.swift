@@ -1,3 +1,5 @@
+import Foundation
+
 /// One simulated 12-lead recording: the signals, the labels of what was drawn, and the ground truth behind them.
 public struct SimulatedECG: Sendable {
     /// Lead names in the order of `leads`.
@@ -71,4 +73,14 @@ public struct SimulatedECGTruth: Sendable {
     public let atrialRate: Double?
     /// Names of the leads whose T wave (of a noise-free conducted beat) is negative.
     public let negativeTWaveLeads: [String]
+}
+
+extension SimulatedECG {
+    /// This simulation as an `ECGRecord` named `id` in `directory`, with its drawn conditions as Dx codes, so
+    /// the record writer can store it in the Challenge format.
+    public func record(id: String, in directory: URL) -> ECGRecord {
+        ECGRecord(id: id, samplingFrequency: samplingRate, leadNames: SimulatedECG.leadNames, signals: leads,
+                  diagnosisCodes: dxCodes, age: Double(age), sex: ECGSex(headerText: sex) ?? .unknown,
+                  sourceDirectory: directory)
+    }
 }

@@ -1,0 +1,64 @@
+// launch/check-onednn3 builds this against oneDNN 3.x and 2.x.
+// Runs the CDNNL shim's convolution (forward, backward-data, backward-weights; fp32 and bf16) against plain loops.
+#include "cdnnl.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+static float frand(unsigned *s) { *s = *s * 1664525u + 1013904223u; return ((*s >> 8) / 16777216.0f) * 2 - 1; }
+int main(void) {
+    cdnnl_conv_shape sh = {3, 5, 7, 37, 5, 2, 2};  // batch, in, out, length, kernel, stride, padding
+    int L = sh.length, K = sh.kernel, O = (L + 2 * sh.padding - K) / sh.stride + 1;
+    int nx = sh.batch * L * sh.in_channels, nw = sh.out_channels * sh.in_channels * K, ny = sh.batch * O * sh.out_channels;
+    float *x = malloc(4 * nx), *w = malloc(4 * nw), *b = malloc(4 * sh.out_channels), *y = malloc(4 * ny), *dy = malloc(4 * ny);
+    float *dx = malloc(4 * nx), *dw = calloc(nw, 4), *db = calloc(sh.out_channels, 4);
+    unsigned seed = 1;
+    for (int i = 0; i < nx; i++) x[i] = frand(&seed);
+    for (int i = 0; i < nw; i++) w[i] = frand(&seed);
+    for (int i = 0; i < sh.out_channels; i++) b[i] = frand(&seed);
+    for (int i = 0; i < ny; i++) dy[i] = frand(&seed);
+    printf("oneDNN %s\n", cdnnl_version());
+    int failures = 0;
+    for (int p = 0; p < 2; p++) {
+        char err[256] = "";
+        cdnnl_conv *c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 1, 1, 0, err, sizeof err);
+        if (!c) { printf("create failed: %s\n", err); return 1; }
+        for (int i = 0; i < nw; i++) dw[i] = 0;
+        for (int i = 0; i < sh.out_channels; i++) db[i] = 0;
+        int s1 = cdnnl_conv_forward(c, x, w, b, y), s2 = cdnnl_conv_backward(c, x, dy, w, dx, dw, db);
+        if (s1 || s2) { printf("status %d %d\n", s1, s2); return 1; }
+        // float32: summation order only; bfloat16: both operands rounded to 8 significant bits (2^-9 relative each)
+        // over up to 25 products of magnitude <= 1, float32 accumulation.
+        double ey = 0, edx = 0, edw = 0, tol = p ? 2e-2 : 1e-5;
+        for (int n = 0; n < sh.batch; n++) for (int o = 0; o < O; o++) for (int co = 0; co < sh.out_channels; co++) {
+            double acc = b[co];
+            for (int k = 0; k < K; k++) { int l = o * sh.stride - sh.padding + k; if (l < 0 || l >= L) continue;
+                for (int ci = 0; ci < sh.in_channels; ci++) acc += (double)x[(n * L + l) * sh.in_channels + ci] * w[(co * sh.in_channels + ci) * K + k]; }
+            double e = fabs(acc - y[(n * O + o) * sh.out_channels + co]) / (1 + fabs(acc)); if (e > ey) ey = e; }
+        for (int n = 0; n < sh.batch; n++) for (int l = 0; l < L; l++) for (int ci = 0; ci < sh.in_channels; ci++) {
+            double acc = 0;
+            for (int o = 0; o < O; o++) { int k = l + sh.padding - o * sh.stride; if (k < 0 || k >= K) continue;
+                for (int co = 0; co < sh.out_channels; co++) acc += (double)dy[(n * O + o) * sh.out_channels + co] * w[(co * sh.in_channels + ci) * K + k]; }
+            double e = fabs(acc - dx[(n * L + l) * sh.in_channels + ci]) / (1 + fabs(acc)); if (e > edx) edx = e; }
+        for (int co = 0; co < sh.out_channels; co++) for (int ci = 0; ci < sh.in_channels; ci++) for (int k = 0; k < K; k++) {
+            double acc = 0;
+            for (int n = 0; n < sh.batch; n++) for (int o = 0; o < O; o++) { int l = o * sh.stride - sh.padding + k; if (l < 0 || l >= L) continue;
+                acc += (double)dy[(n * O + o) * sh.out_channels + co] * x[(n * L + l) * sh.in_channels + ci]; }
+            double e = fabs(acc - dw[(co * sh.in_channels + ci) * K + k]) / (1 + fabs(acc)); if (e > edw) edw = e; }
+        int ok = ey < tol && edx < tol && edw < tol;
+        failures += !ok;
+        printf("%s: forward %.2e backward-data %.2e backward-weights %.2e (tolerance %.0e) %s\n", p ? "bf16" : "fp32", ey, edx, edw, tol, ok ? "ok" : "FAILED");
+        cdnnl_conv_destroy(c);
+        // Inference with the ReLU post-op: max(forward, 0).
+        c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 0, 1, 1, err, sizeof err);
+        if (!c) { printf("create failed: %s\n", err); return 1; }
+        float *yr = malloc(4 * ny);
+        if (cdnnl_conv_forward(c, x, w, b, yr)) { printf("inference failed\n"); return 1; }
+        double er = 0;
+        for (int i = 0; i < ny; i++) { double e = fabs((y[i] > 0 ? y[i] : 0) - yr[i]) / (1 + fabs(y[i])); if (e > er) er = e; }
+        failures += !(er < 1e-6);
+        printf("%s inference + ReLU against training forward: %.2e %s\n", p ? "bf16" : "fp32", er, er < 1e-6 ? "ok" : "FAILED");
+        free(yr);
+        cdnnl_conv_destroy(c);
+    }
+    return failures != 0;
+}
