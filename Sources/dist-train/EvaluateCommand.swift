@@ -20,7 +20,9 @@ struct EvaluateCommand: ParsableCommand {
             into --out (default: evaluation-<split>/ beside the checkpoint). A single-label checkpoint (e.g. \
             CinC 2017's N, A, O, ~) is scored by its largest output instead: accuracy, per-class precision, \
             recall and F1, macro and weighted F1, the CinC 2017 score and the confusion matrix (evaluation.txt, \
-            evaluation.json, evaluation-confusion.svg), labels from the directory's REFERENCE.csv. The network's \
+            evaluation.json, evaluation-confusion.svg), labels from the directory's REFERENCE.csv. A multi-label \
+            checkpoint of one's own SNOMED-CT class list (prepare --classes FILE) gets every number but the \
+            Challenge metric, which needs a Challenge class list's weights (--weights does not apply). The network's \
             leads are picked by name (a lead-II network reads lead II of 12-lead records); a record directory \
             given as --data is prepared at the checkpoint's rate with its leads. A record without one of the \
             network's leads is an error naming it; a record that cannot be read is an error unless \
@@ -36,7 +38,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Records to score: test, validation, train or all.")
     var split: SplitSelection = .test
 
-    @Option(help: "Weights of the Challenge metric: 2020 (24 classes) or 2021 (26 classes).")
+    @Option(help: "Weights of the Challenge metric: 2020 (24 classes) or 2021 (26 classes); for a checkpoint of the Challenge classes.")
     var weights: ScoreCommand.Weights = .challenge2020
 
     @Option(help: "Directory for the report files (default: evaluation-<split> beside the checkpoint).")
@@ -95,11 +97,12 @@ struct EvaluateCommand: ParsableCommand {
             return try writeSingleLabel(task: task, probabilities: probabilities, targets: targets, inference: inference,
                                         seconds: seconds)
         }
-        let classes = task.challengeClasses ?? .challenge2020
+        let classes = task.multiLabelClasses
         let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
         let records = inference.recordIndices.map { inference.dataset.records[$0] }
         let scoring = try predictions.scoringRecords(thresholds: inference.thresholds,
-                                                     scoring: weights.scoringClasses, records: records)
+                                                     scoring: classes.scoring.hasWeights ? weights.scoringClasses : classes.scoring,
+                                                     records: records)
         let report = EvaluationReport(records: scoring, thresholds: inference.thresholds)
         print("evaluate: scored \(records.count) records in \(String(format: "%.1f", seconds)) s "
               + "(\(String(format: "%.1f", Double(records.count) / max(seconds, 1e-9))) records/s)")

@@ -89,13 +89,13 @@ struct PredictCommand: ParsableCommand {
             model: inference.model, source: inference.samples, indices: share, batchSize: batchSize,
             softmax: task.labelKind == .singleLabel, progress: { done, count in if world.rank == 0 { progress.show(done: done, shareCount: count) } })
         let ids = share.map { records[$0].id }
-        if let classes = task.challengeClasses {
-            let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
+        if task.labelKind == .multiLabel {
+            let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: task.multiLabelClasses)
             for output in try predictions.challengeOutputs(recordIDs: ids, thresholds: inference.thresholds) {
                 try ChallengeOutputWriter.write(output, into: directory)
             }
         } else {
-            try Self.writeClassOutputs(ids: ids, probabilities: probabilities, task: task, into: directory)
+            try Self.writeSingleLabelOutputs(ids: ids, probabilities: probabilities, task: task, into: directory)
         }
         var written = [Double(ids.count)]
         try written.withUnsafeMutableBufferPointer { try world.allReduceSum($0) }
@@ -109,16 +109,14 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// One file per record in the Challenge layout for a task without a Challenge class list: `#<id>`, the class
-    /// codes, 0/1 decisions (single-label: 1 at the largest output; multi-label: above 0.5) and the probabilities.
-    static func writeClassOutputs(ids: [String], probabilities: [Float], task: ECGTask, into directory: URL) throws {
+    /// One file per record of a single-label task in the Challenge layout: `#<id>`, the class codes, 0/1
+    /// decisions (one 1, at the largest output) and the softmax probabilities.
+    static func writeSingleLabelOutputs(ids: [String], probabilities: [Float], task: ECGTask, into directory: URL) throws {
         let count = task.classes.count
         let predicted = SingleLabelScores.predictedClasses(outputs: probabilities, classCount: count)
         for (n, id) in ids.enumerated() {
             let row = probabilities[n * count ..< (n + 1) * count]
-            let decisions = row.enumerated().map { column, p in
-                task.labelKind == .singleLabel ? (column == predicted[n] ? "1" : "0") : (p > 0.5 ? "1" : "0")
-            }
+            let decisions = row.indices.map { $0 - row.startIndex == predicted[n] ? "1" : "0" }
             let text = "#\(id)\n" + task.classCodes.joined(separator: ",") + "\n" + decisions.joined(separator: ",") + "\n"
                 + row.map { String(format: "%.6f", Double($0)) }.joined(separator: ",") + "\n"
             try ReportFileWriter.write(text, to: directory.appendingPathComponent(id + ".csv"))

@@ -8,7 +8,9 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Prepare a dataset file (NetCDF-4) from WFDB/Challenge records or from the simulator.",
         discussion: """
-            Every record under --data (at any depth) is read, checked, reduced to the --leads (picked by name), \
+            Every record under --data (at any depth) is read, checked, reduced to the --leads (picked by name; \
+            a record with a single lead named ECG, as every CinC 2017 record has, gives the one lead of a \
+            single-lead set such as --leads II, and no lead of a larger set), \
             resampled to --rate (as scipy.signal.resample_poly does), optionally band-passed, labelled and stored \
             as int16 microvolts, with a stratified train/validation/test split. Labels are the header's Dx codes \
             on the --classes list (multi-label; the 27 scored classes of the 2020 Challenge by default), or one \

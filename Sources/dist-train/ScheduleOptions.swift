@@ -6,7 +6,7 @@ import ECGNets
 struct ScheduleOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Learning-rate schedule: constant; cosine (linear warm-up, then cosine decay to --min-lr at the last step); "
-            + "plateau (times --plateau-factor after --plateau-patience validations without a better Challenge metric).",
+            + "plateau (times --plateau-factor after --plateau-patience validations without a better selection metric, see --select-metric).",
         valueName: "constant|cosine|plateau"))
     var lrSchedule: ScheduleSettings.Kind = .cosine
 
@@ -25,7 +25,7 @@ struct ScheduleOptions: ParsableArguments {
     @Option(help: "Also validate every N steps (0: only at the end of every epoch).")
     var validateEvery = 0
 
-    @Option(help: "Stop after N validations in a row without a better Challenge metric (0: never).")
+    @Option(help: "Stop after N validations in a row without a better selection metric, see --select-metric (0: never).")
     var earlyStopping = 5
 
     /// The library's settings these options describe.

@@ -11,7 +11,7 @@ struct TaskOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Labels from a CinC 2017 style reference file (RECORD,LABEL lines, e.g. A00001,N) instead of the headers: a single-label task. Default: REFERENCE.csv at the top of --data if there is one and --classes is not given.", valueName: "FILE"))
     var reference: String?
 
-    @Option(help: ArgumentHelp("Leads to keep, by name: 12, 6, 4, 3 or 2 (the Challenge 2021 sets), 1 or II (lead II), or names such as I,II,V2.", valueName: "SET|NAMES"))
+    @Option(help: ArgumentHelp("Leads to keep, by name: 12, 6, 4, 3 or 2 (the Challenge 2021 sets), 1 or II (lead II), or names such as I,II,V2. A record whose one lead is named ECG (CinC 2017's) gives the lead of a one-lead set (--leads II, or --leads I, the lead it is).", valueName: "SET|NAMES"))
     var leads = "12"
 
     @Flag(help: "Skip records with a flat, NaN or missing lead (by default such a lead is stored as zeros and masked, and the record is kept and counted).")

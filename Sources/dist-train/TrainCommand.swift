@@ -24,9 +24,11 @@ struct TrainCommand: ParsableCommand {
             every rank appends per-step metrics to <log-dir>/rank-<r>.jsonl.
 
             Validation (every epoch, or every --validate-every steps) of a multi-label task reports the official \
-            Challenge metrics and tunes per-class decision thresholds to maximise the Challenge metric; of a \
-            single-label task, accuracy, F1s, the confusion matrix and (classes N, A, O, ~) the CinC 2017 score. \
-            The task's metric (tuned Challenge metric, CinC 2017 score, or macro F1; --select-metric overrides) \
+            Challenge metrics and tunes per-class decision thresholds to maximise the Challenge metric (a class \
+            list of one's own, prepare --classes FILE, has no Challenge weights: AUROC, AUPRC and F-measures at \
+            thresholds 0.5, no Challenge metric); of a single-label task, accuracy, F1s, the confusion matrix and \
+            (classes N, A, O, ~) the CinC 2017 score. The task's metric (tuned Challenge metric, macro AUROC for \
+            a class list of one's own, CinC 2017 score, or macro F1; --select-metric overrides) \
             picks best.nc, drives the plateau schedule and early stopping. At the end, rank 0 evaluates best.nc \
             on the test split and writes a report (per-class table as text, JSON and CSV, learning curves and \
             per-class charts or the confusion matrix as SVG) into <checkpoint-dir>/report.
@@ -51,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Class weights of the loss: none, balanced (n / (classes x count) from the training split, as scikit-learn; for multi-label, negatives/positives as pos_weight) or a file of CODE,WEIGHT lines.", valueName: "none|balanced|FILE"))
     var classWeights = "none"
 
-    @Option(help: ArgumentHelp("The validation metric that picks best.nc and drives the schedule and early stopping (default: the task's: tuned-challenge, cinc2017 or macro-f1): \(ValidationMetric.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "METRIC"))
+    @Option(help: ArgumentHelp("The validation metric that picks best.nc and drives the schedule and early stopping: \(ValidationMetric.allCases.map(\.rawValue).joined(separator: ", ")). Default: the task's: tuned-challenge for the 2020 or 2021 Challenge classes; macro-auroc for a multi-label class list of one's own (it has no Challenge weights, so no Challenge metric; tuned-challenge and challenge do not apply); cinc2017 for N, A, O, ~; macro-f1 for other single-label tasks.", valueName: "METRIC"))
     var selectMetric: String?
 
     @Option(help: "Passes over the training split (3 suits the built-in 1,000-record set; real data needs tens).")

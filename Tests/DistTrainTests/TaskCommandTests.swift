@@ -251,6 +251,123 @@ import Testing
         #expect(skipped.output.contains("E07504.hea (truncated signal file)"), "\(skipped.output)")
     }
 
+    /// Issue 11: a SNOMED-CT class list of one's own (five simulator findings) trains from the command line, selected
+    /// by macro AUROC, into a best.nc and a report without the Challenge metric; evaluate scores it the same way and
+    /// predict writes Challenge-format files of its classes.
+    @Test func aClassListOfOnesOwnTrainsEvaluatesAndPredicts() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let codes = ["426783006", "427084000", "426177001", "164889003", "39732003"]
+        try (codes.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("classes.txt"), atomically: true,
+                                                         encoding: .utf8)
+        let prepared = try CommandRunner.run(["prepare", "--simulated", "100", "--seed", "3", "--classes", "classes.txt",
+                                              "--out", "own.nc"], in: directory)
+        try #require(prepared.status == 0, "\(prepared.error)")
+        let trained = try CommandRunner.run(["train", "--data", "own.nc", "--widths", "8,16,16,32", "--length", "1000",
+                                             "--batch-size", "16", "--epochs", "2", "--threads", "1", "--progress", "lines",
+                                             "--checkpoint-dir", "checkpoints", "--log-dir", "logs"], in: directory)
+        try #require(trained.status == 0, "\(trained.error)")
+        #expect(trained.output.contains("(no Challenge metric: the classes are not a Challenge class list, whose weights it needs); selects by macro AUROC"),
+                "\(trained.output)")
+        let best = directory.appendingPathComponent("checkpoints/best.nc")
+        let metadata = try CheckpointReader(url: best).metadata
+        #expect(metadata.classCodes == codes && metadata.selectionMetric == "macro-auroc")
+        let report = try String(contentsOf: directory.appendingPathComponent("checkpoints/report/test.txt"), encoding: .utf8)
+        #expect(report.contains("scoring classes (no Challenge metric") && !report.contains("Challenge metric 0"), "\(report)")
+        let inspected = try CommandRunner.run(["inspect", best.path])
+        #expect(inspected.output.contains("best.nc chosen by macro-auroc"), "\(inspected.output)")
+
+        let evaluated = try CommandRunner.run(["evaluate", "--checkpoint", best.path, "--data", "own.nc", "--split", "all",
+                                               "--out", "evaluation", "--threads", "1"], ranks: 2, in: directory)
+        try #require(evaluated.status == 0, "\(evaluated.error)")
+        #expect(evaluated.output.contains("Evaluation of 100 records over 5 scoring classes (no Challenge metric"), "\(evaluated.output)")
+        let synth = try CommandRunner.run(["synth", "--out", "records", "--records", "4", "--seed", "8"], in: directory)
+        try #require(synth.status == 0)
+        let predicted = try CommandRunner.run(["predict", "--checkpoint", best.path, "--data", "records", "--cache-dir", "cache",
+                                               "--out", "outputs", "--threads", "1"], in: directory)
+        try #require(predicted.status == 0, "\(predicted.error)")
+        #expect(predicted.output.contains("wrote 4 output files"), "\(predicted.output)")
+        let output = try String(contentsOf: directory.appendingPathComponent("outputs/SIM00001.csv"), encoding: .utf8)
+        #expect(output.split(separator: "\n").dropFirst().first.map(String.init) == codes.joined(separator: ","), "\(output)")
+    }
+
+    /// Records shaped as the real CinC 2017 training set's (training2017/A00001.hea is `A00001 1 300 9000 05:05:15
+    /// 1/05/2000` and `A00001.mat 16+24 1000/mV 16 0 -127 0 0 ECG`: format 16 at byte 24 of a MAT v4 file, gain
+    /// 1000/mV without a baseline, checksum field 0, the lead named ECG, no comment lines), made from
+    /// `synth --style cinc2017`: its .mat files and REFERENCE.csv, each header rewritten in that shape.
+    static func makeCinC2017ShapedRecords(_ count: Int, seed: Int, in directory: URL) throws -> URL {
+        let records = directory.appendingPathComponent("training2017")
+        let synth = try CommandRunner.run(["synth", "--style", "cinc2017", "--out", records.path, "--records", "\(count)",
+                                           "--seed", "\(seed)"])
+        try #require(synth.status == 0, "\(synth.error)")
+        for index in 1...count {
+            let id = String(format: "A%05d", index)
+            let url = records.appendingPathComponent(id + ".hea")
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            let record = lines[0].split(separator: " "), signal = lines[1].split(separator: " ")
+            // synth: `A00001 1 300 N` and `A00001.mat 16x1+24 1000.0(0)/mV 16 0 <initial> <checksum> 0 II`.
+            try #require(record.count == 4 && signal.count == 9 && signal[8] == "II" && signal[2] == "1000.0(0)/mV", "\(lines)")
+            let header = "\(id) 1 300 \(record[3]) 05:05:15 1/05/2000\n\(id).mat 16+24 1000/mV 16 0 \(signal[5]) 0 0 ECG\n"
+            try header.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return records
+    }
+
+    /// Issue 11: records named as real CinC 2017 ones (one lead called ECG) prepare as the lead of a one-lead set
+    /// (`--leads II`), train, evaluate and predict; a larger lead set names the rule. `score` scores predict's
+    /// single-label outputs against REFERENCE.csv with exactly evaluate's numbers on the same records.
+    @Test func cinc2017RecordsWithTheirECGLeadTrainEvaluatePredictAndScore() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let records = try Self.makeCinC2017ShapedRecords(40, seed: 5, in: directory)
+        let prepared = try CommandRunner.run(["prepare", "--data", records.path, "--out", "c17.nc", "--rate", "300", "--leads", "II"],
+                                             in: directory)
+        try #require(prepared.status == 0, "\(prepared.error)")
+        #expect(prepared.output.contains("40 of 40 records kept"), "\(prepared.output)")
+        let dataset = try ECGDataset(contentsOf: directory.appendingPathComponent("c17.nc"))
+        #expect(dataset.leadNames == ["II"] && dataset.task.labelKind == .singleLabel && dataset.records.allSatisfy(\.hasAllLeads))
+        // The lead values are the synthesised lead II's (the same .mat files, read through the rewritten headers).
+        let original = CinC2017Simulator(seed: 5).record(at: 0).leadII
+        let stored = try dataset.signal(of: try #require(dataset.records.firstIndex { $0.id == "A00001" }))
+        #expect(stored.count == original.count && zip(stored, original).allSatisfy { abs(Double($0) - Double($1)) <= 0.0015 })
+        let twelve = try CommandRunner.run(["prepare", "--data", records.path, "--out", "twelve.nc", "--rate", "300"], in: directory)
+        #expect(twelve.status != 0 && twelve.error.contains("A single lead named ECG (as in CinC 2017) is read as the lead of a "
+            + "single-lead task: prepare with --leads II"), "\(twelve.output)\n\(twelve.error)")
+
+        // Eight steps with balanced weights: a network that predicts several classes, so that score = evaluate means
+        // something (three unweighted steps predict N for every record).
+        let trained = try CommandRunner.run(["train", "--data", "c17.nc", "--widths", "8,16,16,32", "--length", "3000",
+                                             "--batch-size", "8", "--max-steps", "8", "--lr", "0.003", "--class-weights",
+                                             "balanced", "--threads", "1", "--progress", "lines",
+                                             "--checkpoint-dir", "checkpoints", "--log-dir", "logs"], in: directory)
+        try #require(trained.status == 0, "\(trained.error)")
+        let best = directory.appendingPathComponent("checkpoints/best.nc").path
+        let evaluated = try CommandRunner.run(["evaluate", "--checkpoint", best, "--data", records.path, "--cache-dir", "cache",
+                                               "--split", "all", "--out", "evaluation", "--threads", "1"], ranks: 2, in: directory)
+        try #require(evaluated.status == 0, "\(evaluated.error)")
+        let predicted = try CommandRunner.run(["predict", "--checkpoint", best, "--data", records.path, "--cache-dir", "cache",
+                                               "--out", "outputs", "--threads", "1"], ranks: 2, in: directory)
+        try #require(predicted.status == 0, "\(predicted.error)")
+        #expect(predicted.output.contains("wrote 40 output files"), "\(predicted.output)")
+        let scored = try CommandRunner.run(["score", "--labels", records.path, "--outputs", "outputs", "--json", "score.json"],
+                                           in: directory)
+        try #require(scored.status == 0, "\(scored.error)")
+        #expect(scored.output.contains("Scored 40 records against") && scored.output.contains("CinC 2017 score (mean F1 of N, A, O)")
+                && scored.output.contains("confusion matrix"), "\(scored.output)")
+        let fromEvaluate = try Data(contentsOf: directory.appendingPathComponent("evaluation/evaluation.json"))
+        let fromScore = try Data(contentsOf: directory.appendingPathComponent("score.json"))
+        let a = try #require(try JSONSerialization.jsonObject(with: fromEvaluate) as? NSDictionary)
+        let b = try #require(try JSONSerialization.jsonObject(with: fromScore) as? NSDictionary)
+        let confusion = try #require(a["confusion"] as? [Int])
+        let predictedClasses = (0..<4).filter { column in (0..<4).contains { confusion[$0 * 4 + column] > 0 } }
+        #expect(a == b && confusion.reduce(0, +) == 40 && predictedClasses.count >= 2, "evaluate \(a)\nscore \(b)")
+        // The same numbers through --reference, and a missing output file is named.
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("outputs/A00007.csv"))
+        let missing = try CommandRunner.run(["score", "--reference", records.appendingPathComponent("REFERENCE.csv").path,
+                                             "--outputs", "outputs"], in: directory)
+        #expect(missing.status != 0 && missing.error.contains("outputs/A00007.csv"), "\(missing.error)")
+    }
+
     @Test func badTaskFlagsAreExplained() throws {
         let leads = try CommandRunner.run(["prepare", "--simulated", "2", "--out", "/tmp/unused.nc", "--leads", "II,V9"])
         #expect(leads.status != 0 && leads.error.contains("--leads: 'V9' in 'II,V9' is not a lead name"), "\(leads.error)")

@@ -138,7 +138,7 @@ import Testing
         try records.append(recordID: "N", labels: labels, binaryOutputs: outputs,
                            scalarOutputs: [Double](repeating: 0, count: scoring.count))
         let metric = ChallengeMetric(records)
-        #expect(metric.observedScore == scoring.weight(label: scoring.normalIndex, output: af) / 2)
+        #expect(metric.observedScore == scoring.weight(label: try #require(scoring.normalIndex), output: af) / 2)
         #expect(metric.correctScore == 1 && metric.inactiveScore == 1)
         #expect(metric.normalizedScore == 0)
     }

@@ -34,6 +34,19 @@ import Testing
         return labels
     }
 
+    /// Leads by name, and the one alias: a record whose only lead is named ECG (CinC 2017) gives a one-lead task's lead
+    /// whatever it is called, and no lead of a larger task or of a record with other leads besides.
+    @Test func aSingleLeadNamedECGIsTheLeadOfAOneLeadTask() {
+        func task(_ leads: [String]) -> ECGTask {
+            ECGTask(labelKind: .singleLabel, classes: ECGTask.cinc2017Classes, leads: leads, samplingFrequency: 300)
+        }
+        #expect(task(["II"]).positions(inLeadsNamed: ["ECG"]) == [0])
+        #expect(task(["I"]).positions(inLeadsNamed: ["ecg"]) == [0])
+        #expect(task(["I", "II"]).positions(inLeadsNamed: ["ECG"]) == [nil, nil])
+        #expect(task(["II"]).positions(inLeadsNamed: ["ECG", "I"]) == [nil])
+        #expect(task(["II", "V1"]).positions(inLeadsNamed: ["v1", "I", "ii"]) == [2, 0])
+    }
+
     @Test func cinc2017RecordsPrepareAsASingleLabelSingleLeadTask() throws {
         let directory = try RecordsTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -12,10 +12,12 @@ import Testing
 /// trace is itself outside 1e-4 relative of the exact gradients in 82 elements, by up to 4e-5 of the tensor's
 /// largest); `e32` is the worst Float32 error PyTorch itself makes on that tensor (max over it) in any of its
 /// equally valid Float32 runs: the one in `reference.json` and those of `make_float32_spread.py`
-/// (`float32-spread.json`: convolutions on oneDNN or im2col + GEMM, 1 or 2 threads). It only matters where the
-/// computation is ill-conditioned: three SGD steps at lr 0.01 move PyTorch's Float32 eval logits 2.3e-2 away
-/// from the exact ones, and no Float32 implementation can be asked to be more exact than the worst of
-/// PyTorch's own Float32 variants (one run is a single sample of that spread).
+/// (`float32-spread.json`: convolutions on oneDNN or im2col + GEMM, 1 or 2 threads); no Float32 implementation can
+/// be asked to be more exact than the worst of PyTorch's own Float32 variants (one run is a single sample).
+/// Three SGD steps meet a ReLU whose input is within Float32's rounding of zero, so rounding picks one of two
+/// branches that end hundreds of roundings apart (`PyTorchReference.Branch`); that case is judged by the same rule
+/// on the branch it took, against that branch's exact values (Float64 arithmetic on its decisions) and the spread
+/// of PyTorch's variants on it, not against the other branch's.
 /// Against PyTorch's Float32 trace it must agree to that same tolerance plus the Float32 trace's own distance
 /// from the exact value: the triangle inequality, with the fixture's error measured rather than guessed.
 @Suite struct PyTorchReferenceTests {
@@ -81,42 +83,55 @@ import Testing
         // (body.13.c2.weight[816], body.14.c2.weight[5700]) have g ≈ ±8e-7 cancelled by λ·p to about 5e-8.
         let adaptive = optimizerName != "sgd"
         let coupledDecay = optimizerName == "adam" ? Double(settings.weightDecay) : 0
-        func compareStateAfterThreeSteps() throws {
-            let state = reference.float32.named([optimizerName, "state_after_3_steps"])
-            #expect(state.count == 182)
-            for (name, _) in state {
-                let entry = try #require(model.parameters.entry(named: name) as ParameterEntry?)
-                let gradient = entry.kind == .parameter ? reference.float32.values(["gradients", name]) : nil
-                let initial = reference.float32.values(["initial_state", name]) ?? []
-                reference.expectMatch(Array(model.parameters.storage(of: entry)), [optimizerName, "state_after_3_steps", name],
-                                      "\(optimizerName) \(name)") { index in
-                    guard adaptive, let gradient, abs(gradient[index] + coupledDecay * initial[index]) < 1e-7 else { return nil }
-                    return 2 * Double(settings.learningRate) * 3
-                }
+        // SGD's second step meets a ReLU kink within Float32's rounding (see `PyTorchReference.Branch`): judged on
+        // the branch our arithmetic took, against that branch's exact values and its own PyTorch variants' spread.
+        let branch = optimizerName == "sgd" ? reference.sgdBranch(of: model) : nil
+        if let branch { #expect(branch.name == "float32_branch", "the oneDNN convolutions landed on \(branch.name)") }
+        let state = reference.float32.named([optimizerName, "state_after_3_steps"])
+        #expect(state.count == 182)
+        for (name, _) in state {
+            let entry = try #require(model.parameters.entry(named: name) as ParameterEntry?)
+            let gradient = entry.kind == .parameter ? reference.float32.values(["gradients", name]) : nil
+            let initial = reference.float32.values(["initial_state", name]) ?? []
+            reference.expectMatch(Array(model.parameters.storage(of: entry)), [optimizerName, "state_after_3_steps", name],
+                                  "\(optimizerName) \(name)", branch: branch) { index in
+                guard adaptive, let gradient, abs(gradient[index] + coupledDecay * initial[index]) < 1e-7 else { return nil }
+                return 2 * Double(settings.learningRate) * 3
             }
-            let evalLogits = model.forward(reference.input, training: false)
-            reference.expectMatch(evalLogits.array, [optimizerName, "eval_logits_after_3_steps"], "\(optimizerName) eval logits")
         }
-        // Open (issue 10): three SGD steps amplify Float32 convolution rounding; on oneDNN (the kernels PyTorch uses)
-        // we land within 0.14% of the worst of PyTorch's own Float32 variants in one element of 26 tensors, and
-        // beyond it there. Still checked and reported on every run, not hidden; Adam and AdamW hold strictly.
-        if optimizerName == "sgd" {
-            withKnownIssue("SGD state within 0.14% of PyTorch's Float32 spread, not inside it (README, Correctness)",
-                               isIntermittent: true) { try compareStateAfterThreeSteps() }
-        } else {
-            try compareStateAfterThreeSteps()
-        }
+        let evalLogits = model.forward(reference.input, training: false)
+        reference.expectMatch(evalLogits.array, [optimizerName, "eval_logits_after_3_steps"], "\(optimizerName) eval logits",
+                              branch: branch)
     }
 }
 
-/// The two traces, PyTorch in Float32 (`reference.json`) and in Float64 (`float64-trace.json`), and the worst
-/// error of PyTorch's other Float32 variants per traced tensor (`float32-spread.json`, keyed by path `a/b/c`).
+/// The two traces, PyTorch in Float32 (`reference.json`) and in Float64 (`float64-trace.json`), the worst
+/// error of PyTorch's other Float32 variants per traced tensor (`float32-spread.json`, keyed by path `a/b/c`), and
+/// the SGD case's two branches (`float64-sgd-branches.json`).
 struct PyTorchReference: @unchecked Sendable {
     let float32: Trace
     let float64: Trace
     let float32Spread: [String: Double]
     let input: Tensor
     let targets: Tensor
+    /// The SGD case on each side of its ReLU kink.
+    let sgdBranches: [Branch]
+
+    /// One side of the ReLU kink three SGD steps meet (`make_float64_sgd_branches.py`): in the second step body.11's
+    /// block output at (sample 2, channel 10, position 21) is -4.5e-6 in Float64, nearer zero than Float32's forward
+    /// error there, so rounding decides whether its gradient passes. Float32 on oneDNN convolutions (PyTorch's mkldnn
+    /// variants, reference.json, ours) passes it; PyTorch's im2col variants block it, as Float64 does. That one
+    /// decision moves every tensor along one direction (up to 1% on stem weights): one element per tensor, the one
+    /// where that direction peaks, had stood out against the Float64 branch's exact values, and by the same amount
+    /// for reference.json as for us (our error correlates 0.9999994 with its error there). Each branch has its exact
+    /// values (Float64 arithmetic on that branch's decisions) and the worst error of PyTorch's variants on it.
+    struct Branch {
+        let name: String
+        let exact: Trace
+        let spread: [String: Double]
+        /// Whether reference.json is on this branch (so that its own error counts in the floor).
+        let holdsFloat32Trace: Bool
+    }
 
     /// One parsed JSON trace.
     struct Trace {
@@ -156,13 +171,30 @@ struct PyTorchReference: @unchecked Sendable {
         }
         guard let float32 = trace("reference.json"), let float64 = trace("float64-trace.json"),
               let spread = trace("float32-spread.json")?.root["max_error"] as? [String: Double],
+              let branches = trace("float64-sgd-branches.json"),
+              let float32Branch = branches.object(["branches", "float32_branch", "max_error"]) as? [String: Double],
+              let float64Branch = branches.object(["branches", "float64_branch", "max_error"]) as? [String: Double],
               let input = float32.values(["input", "data"]) ?? float32.values(["input"]),
               let inputShape = float32.object(["input", "shape"]) as? [Int],
               let targets = float32.values(["targets"]),
               let targetShape = float32.object(["targets", "shape"]) as? [Int] else { return nil }
         return PyTorchReference(float32: float32, float64: float64, float32Spread: spread,
                                 input: Tensor(shape: inputShape, values: input.map(Float.init)),
-                                targets: Tensor(shape: targetShape, values: targets.map(Float.init)))
+                                targets: Tensor(shape: targetShape, values: targets.map(Float.init)),
+                                sgdBranches: [Branch(name: "float32_branch", exact: branches, spread: float32Branch, holdsFloat32Trace: true),
+                                              Branch(name: "float64_branch", exact: float64, spread: float64Branch, holdsFloat32Trace: false)])
+    }
+
+    /// The SGD branch whose exact state after three steps `model` is nearest (largest difference over all tensors):
+    /// the branches differ by hundreds of roundings, so the nearest is the one its arithmetic took.
+    func sgdBranch(of model: ResNet1D) -> Branch {
+        func distance(_ branch: Branch) -> Double {
+            model.parameters.layout.entries.map { entry -> Double in
+                let exact = branch.exact.values(["sgd", "state_after_3_steps", entry.name]) ?? []
+                return zip(model.parameters.storage(of: entry), exact).map { abs(Double($0) - $1) }.max() ?? 0
+            }.max() ?? 0
+        }
+        return sgdBranches.min { distance($0) < distance($1) }!
     }
 
     /// Keys in `state_dict` order (JSONSerialization does not keep the file's order): stem, body blocks by
@@ -199,11 +231,13 @@ struct PyTorchReference: @unchecked Sendable {
 
     /// Records an issue unless `actual` matches the Float64 trace at `path` to the 1e-4 rule, with a floor no
     /// smaller than the worst of PyTorch's own Float32 variants on that tensor, and the Float32 trace to that
-    /// rule plus the Float32 trace's own error (see the suite's comment). `special` overrides the tolerance of
-    /// single elements.
-    func expectMatch(_ actual: [Float], _ path: [String], _ what: String,
+    /// rule plus the Float32 trace's own error (see the suite's comment). With a `branch` (the SGD case) its exact
+    /// values and the spread of its own variants replace the Float64 trace and float32-spread.json, and
+    /// reference.json's error counts in the floor only if it is on that branch. `special` overrides the tolerance
+    /// of single elements.
+    func expectMatch(_ actual: [Float], _ path: [String], _ what: String, branch: Branch? = nil,
                      special: (Int) -> Double? = { _ in nil }, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let exact = float64.values(path), let rounded = float32.values(path) else {
+        guard let exact = (branch?.exact ?? float64).values(path), let rounded = float32.values(path) else {
             Issue.record("\(what): missing from a trace", sourceLocation: sourceLocation)
             return
         }
@@ -211,11 +245,12 @@ struct PyTorchReference: @unchecked Sendable {
             Issue.record("\(what): \(actual.count) values, traces have \(exact.count) and \(rounded.count)", sourceLocation: sourceLocation)
             return
         }
-        guard let variantsError = float32Spread[path.joined(separator: "/")] else {
-            Issue.record("\(what): missing from float32-spread.json", sourceLocation: sourceLocation)
+        guard let variantsError = (branch?.spread ?? float32Spread)[path.joined(separator: "/")] else {
+            Issue.record("\(what): missing from the Float32 spread", sourceLocation: sourceLocation)
             return
         }
-        let float32Error = max(zip(rounded, exact).map { abs($0 - $1) }.max() ?? 0, variantsError)
+        let roundedError = branch?.holdsFloat32Trace == false ? 0 : zip(rounded, exact).map { abs($0 - $1) }.max() ?? 0
+        let float32Error = max(roundedError, variantsError)
         let floor = max(1e-6, 1e-4 * (exact.map(abs).max() ?? 0), float32Error)
         var failures: [String] = []
         for i in 0..<actual.count {

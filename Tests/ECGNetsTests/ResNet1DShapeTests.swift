@@ -11,7 +11,7 @@ import Testing
         #expect((8_750_000..<8_850_000).contains(r18))
     }
 
-    /// DESIGN.md §9: 4.05 GMAC per 12 × 5000 sample for ResNet34-1D.
+    /// DESIGN.md §10: 4.05 GMAC per 12 × 5000 sample for ResNet34-1D.
     @Test func multiplyAccumulatesMatchTheDesign() {
         let macs = Double(ResNet1D(.resnet34, seed: 0).multiplyAccumulates(length: 5000))
         #expect(abs(macs / 4.05e9 - 1) < 0.01)

@@ -151,8 +151,72 @@ import Testing
         #expect(abs(result.run.scheduler.learningRate - rate) <= 1e-12 * rate)
     }
 
+    /// 80 simulated records labelled on a class list of one's own (five simulator findings, names from the file),
+    /// prepared as `sim80`.
+    static func ownClassListDataset(in directory: URL) throws -> URL {
+        let list = directory.appendingPathComponent("classes.txt")
+        try "# simulator findings\n426783006,sinus\n427084000,tachy\n426177001,brady\n164889003,af\n39732003,lad\n"
+            .write(to: list, atomically: true, encoding: .utf8)
+        let url = directory.appendingPathComponent("own-classes.nc")
+        let options = ECGDatasetPreparationOptions(
+            labels: try .snomedList(at: list),
+            splitFractions: try DatasetSplitFractions(train: 0.75, validation: 0.125, test: 0.125), splitSeed: 1)
+        _ = try ECGDatasetPreparation(options: options).prepare(.simulator(count: 80, seed: 7), to: url)
+        return url
+    }
+
+    /// Issue 11: a multi-label task on a user's SNOMED-CT list (no Challenge weights) trains, selected by macro AUROC:
+    /// every validation's selected metric is its macro AUROC at 0.5, best.nc is the validation with the highest one,
+    /// the plateau schedule and early stopping see it, thresholds stay 0.5 (nothing to tune without weights), and
+    /// the report omits the Challenge metric and says why.
+    @Test func aClassListOfOnesOwnTrainsByMacroAUROC() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = Self.configuration(in: directory)
+        configuration.data = DatasetLocation(path: try Self.ownClassListDataset(in: directory).path)
+        configuration.schedule.kind = .plateau
+        configuration.schedule.plateauPatience = 0
+        configuration.schedule.validateEvery = 2
+        configuration.schedule.earlyStoppingPatience = 3
+        let result = try Self.train(configuration)
+        let run = result.run
+        #expect(run.task.classCodes == ["426783006", "427084000", "426177001", "164889003", "39732003"])
+        #expect(run.task.challengeClasses == nil && run.selection == .macroAUROC)
+        let entries = run.history.entries
+        try #require(!entries.isEmpty, "\(result.messages)")
+        for entry in entries {
+            #expect(entry.selectionMetric == "macro-auroc" && entry.selectedMetric == entry.auroc)
+            #expect(entry.challengeMetric.isNaN && entry.tunedChallengeMetric == nil && !entry.auroc.isNaN)
+        }
+        #expect(result.messages.contains { $0.contains("at 0.5 (no Challenge metric: the classes are not a Challenge class list")
+            && $0.contains("selects by macro AUROC") }, "\(result.messages)")
+        // best.nc: the first validation with the highest AUROC (only a strictly better one replaces it).
+        let best = try CheckpointReader(url: configuration.checkpoints.directory.appendingPathComponent("best.nc")).metadata
+        let top = try #require(entries.first { $0.auroc == entries.map(\.auroc).max() })
+        #expect(best.globalStep == top.globalStep && best.validationMetric == top.auroc)
+        #expect(best.selectionMetric == "macro-auroc" && best.thresholds == [Double](repeating: 0.5, count: 5))
+        // The plateau schedule (patience 0) halves the rate after every validation that is not a new best AUROC.
+        var rate = Double(configuration.learningRate)
+        var bestSoFar: Double?
+        for entry in entries {
+            #expect(abs(entry.learningRate - rate) <= 1e-6 * rate, "step \(entry.globalStep)")
+            if bestSoFar.map({ entry.auroc > $0 + 1e-4 }) ?? true { bestSoFar = entry.auroc } else { rate *= 0.5 }
+        }
+        #expect(abs(run.scheduler.learningRate - rate) <= 1e-12 * rate)
+        #expect(run.earlyStopping?.bestMetric == entries.map(\.auroc).max())
+        let report = configuration.checkpoints.directory.appendingPathComponent("report")
+        let text = try String(contentsOf: report.appendingPathComponent("test.txt"), encoding: .utf8)
+        #expect(text.contains("over 5 scoring classes (no Challenge metric: the classes are not a Challenge class list"), "\(text)")
+        #expect(!text.contains("Challenge metric 0") && !text.contains("Challenge metric nan") && text.contains("AUROC"), "\(text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("test.json")))
+            as? [String: Any])
+        let scores = try #require(json["scores"] as? [String: Any])
+        #expect(json["weights_year"] is NSNull && scores["challenge_metric"] is NSNull && scores["auroc"] is Double)
+        #expect(result.messages.contains { $0.contains("best.nc (step \(best.globalStep), validation macro AUROC") && $0.contains("at thresholds 0.5") })
+    }
+
     /// The check that decides which datasets a run trains on names the dataset and what the task needs: a metric
-    /// the task does not compute, a multi-label class list without a Challenge metric, a single-label training
+    /// the task does not compute (the Challenge metric of a class list of one's own, too), a single-label training
     /// record without a class.
     @Test func aDatasetOfAnotherTaskIsRefused() throws {
         let directory = try Self.temporaryDirectory()
@@ -165,18 +229,14 @@ import Testing
             "\(error)".contains("--select-metric cinc2017 does not apply to a multi-label task")
                 && "\(error)".contains("use one of tuned-challenge, challenge, macro-auroc")
         }
-        let list = directory.appendingPathComponent("classes.txt")
-        try "164889003\n426783006\n".write(to: list, atomically: true, encoding: .utf8)
-        let custom = directory.appendingPathComponent("custom.nc")
-        _ = try ECGDatasetPreparation(options: ECGDatasetPreparationOptions(labels: try .snomedList(at: list)))
-            .prepare(.simulator(count: 20, seed: 2), to: custom)
         configuration = Self.configuration(in: directory)
-        configuration.data = DatasetLocation(path: custom.path)
+        configuration.data = DatasetLocation(path: try Self.ownClassListDataset(in: directory).path)
+        configuration.selectMetric = .tunedChallenge
         #expect {
             _ = try TrainingRun(configuration, world: SingleProcessGroup())
         } throws: { error in
-            guard let error = error as? TrainingRunError, case .unusableTask = error else { return false }
-            return "\(error)".contains("custom.nc: its 2 classes are not the 2020 or 2021 Challenge class list")
+            "\(error)".contains("--select-metric tuned-challenge does not apply to a multi-label task with classes 426783006")
+                && "\(error)".hasSuffix("use one of macro-auroc")
         }
         configuration = Self.configuration(in: directory)
         configuration.batchSize = 0

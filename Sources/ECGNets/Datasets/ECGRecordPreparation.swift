@@ -1,7 +1,8 @@
 import Foundation
 
 /// Turns one record into what a dataset file stores, or into the reason it must be skipped: read and check it,
-/// take the task's leads by name (a flat, NaN or missing one is zeroed and masked, or skips the record when asked),
+/// take the task's leads by name (`ECGTask.positions(inLeadsNamed:)`: a single lead named `ECG` is a single-lead
+/// task's lead; a flat, NaN or missing one is zeroed and masked, or skips the record when asked),
 /// resample, band-pass, label it from its Dx codes or the reference file, and quantise it to int16 µV. Safe to use
 /// from several threads at once.
 struct ECGRecordPreparation: Sendable {
@@ -49,12 +50,15 @@ struct ECGRecordPreparation: Sendable {
         case let .success(found): labels = found
         case let .failure(failure): return .failure(failure)
         }
-        let positions = task.leads.map { name in
-            record.leadNames.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame }
-        }
+        let positions = task.positions(inLeadsNamed: record.leadNames)
         guard positions.contains(where: { $0 != nil }) else {
             return skip(.nonstandardLeads, "\(file): the leads are \(record.leadNames.joined(separator: ", ")), none of "
-                + "the task's leads \(task.leads.joined(separator: ", ")). Convert the record or leave it out.")
+                + "the task's leads \(task.leads.joined(separator: ", ")). "
+                + (positions.count > 1 && record.leadNames.count == 1
+                    && record.leadNames[0].caseInsensitiveCompare(ECGTask.unnamedSingleLead) == .orderedSame
+                    ? "A single lead named \(ECGTask.unnamedSingleLead) (as in CinC 2017) is read as the lead of a single-lead "
+                        + "task: prepare with --leads II (or --leads I, the lead it is)."
+                    : "Convert the record or leave it out."))
         }
         // A lead is unusable if the record lacks it, or it holds NaN/infinite samples or is constant.
         let findings = record.validate().filter { $0.severity == .error }

@@ -26,12 +26,16 @@ public struct ThresholdTuner: Sendable {
     }
 
     /// The thresholds that maximise the Challenge metric of `predictions` (see the type's description).
+    /// Classes without Challenge weights have no metric to tune: they keep the initial threshold (metrics NaN).
     public func tune(_ predictions: ModelPredictions) throws(EvaluationInputError) -> ThresholdTuningResult {
         let scoring = self.scoring ?? predictions.classes.scoring
         let initial = try DecisionThresholds(uniform: initialThreshold, classes: predictions.classes)
+        guard let normalIndex = scoring.normalIndex else {
+            return ThresholdTuningResult(thresholds: initial, initialMetric: .nan, tunedMetric: .nan, sweeps: 0)
+        }
         let columnClasses = predictions.classes.codes.map { scoring.index(of: $0) }
-        var problem = ThresholdSearchProblem(predictions: predictions, scoring: scoring, columnClasses: columnClasses,
-                                             initialThreshold: initialThreshold)
+        var problem = ThresholdSearchProblem(predictions: predictions, scoring: scoring, normalIndex: normalIndex,
+                                             columnClasses: columnClasses, initialThreshold: initialThreshold)
         let sweeps = problem.ascend(maximumSweeps: maximumSweeps)
         let tuned = try DecisionThresholds(
             codes: predictions.classes.codes,
@@ -75,7 +79,8 @@ private struct ThresholdSearchProblem {
     /// `records × classes` current decisions.
     private var outputs: [Bool]
 
-    init(predictions: ModelPredictions, scoring: ScoringClasses, columnClasses: [Int?], initialThreshold: Double) {
+    init(predictions: ModelPredictions, scoring: ScoringClasses, normalIndex: Int, columnClasses: [Int?],
+         initialThreshold: Double) {
         let recordCount = predictions.count
         let classCount = scoring.count
         self.recordCount = recordCount
@@ -108,7 +113,7 @@ private struct ThresholdSearchProblem {
             (0..<recordCount).contains { labels[$0 * classCount + scoringClass] }
         }
         var normalOnly = [Bool](repeating: false, count: classCount)
-        normalOnly[scoring.normalIndex] = true
+        normalOnly[normalIndex] = true
         var correct = 0.0
         var inactive = 0.0
         for record in 0..<recordCount {

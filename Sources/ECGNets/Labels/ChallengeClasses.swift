@@ -78,4 +78,16 @@ extension ChallengeClasses {
         classes: ChallengeTables.scored2021,
         equivalentCodes: ChallengeTables.weights2021.classes.filter { $0.count > 1 },
         normalCode: ChallengeTables.normalCode, scoring: .challenge2021)
+
+    /// A user's class list (each code its own output and scoring class, no equivalent codes), scored without
+    /// Challenge weights: every metric but the Challenge metric (see `ScoringClasses.unweighted(codes:)`).
+    public static func classList(_ classes: [ECGTask.Class]) -> ChallengeClasses {
+        ChallengeClasses(
+            classes: classes.map { item in
+                SNOMEDClass(code: item.code, abbreviation: item.name,
+                            description: ChallengeDiagnosisCatalog.diagnosis(for: item.code)?.description ?? item.name)
+            },
+            equivalentCodes: [], normalCode: ChallengeTables.normalCode,
+            scoring: .unweighted(codes: classes.map(\.code)))
+    }
 }

@@ -1,14 +1,16 @@
 /// The classes and weight matrix of a Challenge metric, with equivalent codes merged into one class the
-/// way the official scorers do it: the 2020 metric sees 24 classes, the 2021 metric 26.
+/// way the official scorers do it: the 2020 metric sees 24 classes, the 2021 metric 26. A class list of one's
+/// own (`unweighted(codes:)`) has no weights: every metric but the Challenge metric scores it.
 public struct ScoringClasses: Sendable {
-    /// The Challenge year whose weights these are.
-    public let year: Int
+    /// The Challenge year whose weights these are; nil for a class list without Challenge weights.
+    public let year: Int?
     /// The scored classes in the order of the weights file's header (first occurrence of each class).
     public let classes: [ScoringClass]
-    /// Challenge weights, row-major `[label class, output class]`, `count × count`.
+    /// Challenge weights, row-major `[label class, output class]`, `count × count`; empty without a year.
     public let weights: [Double]
-    /// Index of the class containing sinus rhythm (426783006), the output of the "inactive" classifier.
-    public let normalIndex: Int
+    /// Index of the class containing sinus rhythm (426783006), the output of the "inactive" classifier; nil
+    /// without weights.
+    public let normalIndex: Int?
     /// Whether an output column `a|b` stands for codes a and b (the 2021 scorer) or is one unknown code
     /// (the 2020 scorer).
     public let splitsEquivalentColumns: Bool
@@ -72,6 +74,28 @@ public struct ScoringClasses: Sendable {
         self.splitsEquivalentColumns = splitsEquivalentColumns
         self.indexByCode = indexByCode
     }
+
+    /// A user's class list, each code its own class, in the given order, without Challenge weights (so
+    /// without a Challenge metric).
+    public static func unweighted(codes: [String]) -> ScoringClasses {
+        ScoringClasses(codes: codes)
+    }
+
+    private init(codes: [String]) {
+        year = nil
+        classes = codes.map { ScoringClass(codes: [$0]) }
+        weights = []
+        normalIndex = nil
+        splitsEquivalentColumns = false
+        indexByCode = Dictionary(codes.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Whether these classes have Challenge weights, so that the Challenge metric scores them.
+    public var hasWeights: Bool { year != nil }
+
+    /// Why a report of classes without weights has no Challenge metric.
+    public static let noWeightsReason = "no Challenge metric: the classes are not a Challenge class list, whose weights it needs"
+
 
     /// Number of scored classes.
     public var count: Int { classes.count }

@@ -10,13 +10,18 @@ public struct ChallengeMetric: Sendable {
     /// The weighted score of the "inactive" classifier that outputs only the normal class.
     public let inactiveScore: Double
 
-    /// Scores the binary outputs of `records` with the weights of their scoring classes.
+    /// Scores the binary outputs of `records` with the weights of their scoring classes; NaN throughout for
+    /// classes without weights (a class list that is not a Challenge one has no Challenge metric).
     public init(_ records: ScoringRecords) {
         let classes = records.classes
+        guard let normalIndex = classes.normalIndex else {
+            (observedScore, correctScore, inactiveScore) = (.nan, .nan, .nan)
+            return
+        }
         let recordCount = records.count
         var inactiveOutputs = [Bool](repeating: false, count: recordCount * classes.count)
         for record in 0..<recordCount {
-            inactiveOutputs[record * classes.count + classes.normalIndex] = true
+            inactiveOutputs[record * classes.count + normalIndex] = true
         }
         observedScore = Self.weightedScore(labels: records.labels, outputs: records.binaryOutputs, classes: classes)
         correctScore = Self.weightedScore(labels: records.labels, outputs: records.labels, classes: classes)
@@ -24,9 +29,9 @@ public struct ChallengeMetric: Sendable {
     }
 
     /// The normalised Challenge metric, (observed − inactive) / (correct − inactive); 0 when the correct
-    /// and inactive classifiers score the same (e.g. every record is labelled normal only).
+    /// and inactive classifiers score the same (e.g. every record is labelled normal only); NaN without weights.
     public var normalizedScore: Double {
-        correctScore != inactiveScore ? (observedScore - inactiveScore) / (correctScore - inactiveScore) : 0
+        correctScore.isNaN ? .nan : correctScore != inactiveScore ? (observedScore - inactiveScore) / (correctScore - inactiveScore) : 0
     }
 
     /// Σ weights ⊙ A, where A[j, k] accumulates 1 / max(|labels ∪ outputs| of a record, 1) for every

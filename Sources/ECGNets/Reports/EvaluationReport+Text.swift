@@ -1,12 +1,12 @@
 import Foundation
 
 extension EvaluationReport {
-    /// The report as aligned text: a summary line of the macro numbers, then one row per class with its
+    /// The report as aligned text: a summary line of the macro numbers (the Challenge metric only with Challenge
+    /// weights), then one row per class with its
     /// code, abbreviation, positives, predicted positives, AUROC, AUPRC, F-measure, threshold and name.
     public func text() -> String {
-        var lines = ["Evaluation of \(recordCount) records over \(rows.count) scoring classes "
-                     + "(\(weightsYear) Challenge weights)"]
-        lines.append("Challenge metric \(Self.threeDecimals(scores.challengeMetric))  "
+        var lines = ["Evaluation of \(recordCount) records over \(rows.count) scoring classes (\(weightsDescription))"]
+        lines.append((weightsYear == nil ? "" : "Challenge metric \(Self.threeDecimals(scores.challengeMetric))  ")
                      + "AUROC \(Self.threeDecimals(scores.auroc))  AUPRC \(Self.threeDecimals(scores.auprc))  "
                      + "F-measure \(Self.threeDecimals(scores.fMeasure))  "
                      + "F-beta \(Self.threeDecimals(scores.fBetaMeasure))  "

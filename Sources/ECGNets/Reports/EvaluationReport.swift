@@ -5,8 +5,12 @@ import Foundation
 public struct EvaluationReport: Sendable, Codable {
     /// Number of records scored.
     public let recordCount: Int
-    /// The Challenge year whose weights the metric used.
-    public let weightsYear: Int
+    /// The Challenge year whose weights the metric used; nil for a class list without them (no Challenge metric).
+    public let weightsYear: Int?
+    /// What the report says about the weights: their year, or why there is no Challenge metric.
+    public var weightsDescription: String {
+        weightsYear.map { "\($0) Challenge weights" } ?? ScoringClasses.noWeightsReason
+    }
     /// Every number the official scorer reports, macro and per class.
     public let scores: ChallengeScores
     /// One row per scoring class, in the scorer's class order.
@@ -42,12 +46,12 @@ public struct EvaluationReport: Sendable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         recordCount = try container.decode(Int.self, forKey: .recordCount)
-        weightsYear = try container.decode(Int.self, forKey: .weightsYear)
+        weightsYear = try container.decodeIfPresent(Int.self, forKey: .weightsYear)
         scores = try container.decode(ChallengeScores.self, forKey: .scores)
         rows = try container.decode([EvaluationReportRow].self, forKey: .classes)
     }
 
-    /// Encodes the record count, weights year, official scores and per-class rows.
+    /// Encodes the record count, weights year (null without weights), official scores and per-class rows.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(recordCount, forKey: .recordCount)

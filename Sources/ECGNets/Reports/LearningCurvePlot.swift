@@ -1,5 +1,5 @@
 /// Learning curves of a training run as SVG: the mean training loss per epoch in an upper panel, the
-/// validation Challenge metric and macro AUROC (and the tuned Challenge metric where recorded) in a lower
+/// validation Challenge metric (where there is one) and macro AUROC (and the tuned Challenge metric where recorded) in a lower
 /// one, with axes, ticks, labels and legends. A series is drawn as one polyline per run of defined values
 /// (NaN breaks the line) with a dot at every point.
 public enum LearningCurvePlot {
@@ -24,11 +24,12 @@ public enum LearningCurvePlot {
 
         let loss = Series(name: "training loss", color: "#1f77b4", cssClass: "training-loss",
                           values: entries.map(\.meanTrainingLoss))
-        var metrics = [
-            Series(name: "Challenge metric", color: "#d62728", cssClass: "challenge-metric",
-                   values: entries.map(\.challengeMetric)),
-            Series(name: "macro AUROC", color: "#2ca02c", cssClass: "macro-auroc", values: entries.map(\.auroc)),
-        ]
+        var metrics = [Series(name: "macro AUROC", color: "#2ca02c", cssClass: "macro-auroc", values: entries.map(\.auroc))]
+        // A class list without Challenge weights has no Challenge metric: no empty series for it.
+        if entries.contains(where: { !$0.challengeMetric.isNaN }) {
+            metrics.insert(Series(name: "Challenge metric", color: "#d62728", cssClass: "challenge-metric",
+                                  values: entries.map(\.challengeMetric)), at: 0)
+        }
         if entries.contains(where: { $0.singleLabel != nil }) {
             metrics = [Series(name: "macro F1", color: "#2ca02c", cssClass: "macro-f1",
                               values: entries.map { $0.singleLabel?.macroF1 ?? .nan }),

@@ -4,7 +4,7 @@ import Foundation
 /// The end-of-training report: best.nc (or the final network when no validation picked one) scored on the test
 /// split, printed by rank 0 and written with the learning curves into `<checkpoint-dir>/report/`, so a user can
 /// look instead of read: for a multi-label task the per-class table and macro numbers with the tuned thresholds
-/// (text, JSON, CSV and SVG), for a single-label one the per-class table, the CinC 2017 score where it applies
+/// (text, JSON, CSV and SVG; a class list without Challenge weights at 0.5 and without the Challenge metric), for a single-label one the per-class table, the CinC 2017 score where it applies
 /// and the confusion matrix (text, JSON and an SVG heat map).
 struct TrainingReport {
     let model: any ECGModel
@@ -64,7 +64,7 @@ struct TrainingReport {
             output("dist-train: report (test.txt/.json, test-confusion.svg, learning-curves.svg, history.json) in \(folder.path)")
             return
         }
-        let classes = task.challengeClasses ?? .challenge2020
+        let classes = task.multiLabelClasses
         let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
         let decision = try DecisionThresholds(codes: dataset.classCodes, values: thresholds)
         // Labels from the records' Dx codes, as `evaluate` and the official scorer read them.
@@ -74,7 +74,8 @@ struct TrainingReport {
         try report.write(into: folder, baseName: "test")
         try ClassMetricBarChart.svg(report, title: "Test split: per-class AUROC and F-measure")
             .write(to: folder.appendingPathComponent("test-per-class.svg"))
-        output("\ntest split (\(testRecords.count) records), \(evaluated) with its tuned thresholds:\n\(report.text())")
+        let decided = classes.scoring.hasWeights ? "with its tuned thresholds" : "at thresholds 0.5"
+        output("\ntest split (\(testRecords.count) records), \(evaluated) \(decided):\n\(report.text())")
         output("dist-train: report (test.txt/.json/.csv, test-per-class.svg, learning-curves.svg, history.json) in \(folder.path)")
     }
 }

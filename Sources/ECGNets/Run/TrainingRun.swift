@@ -30,8 +30,8 @@ public struct TrainingRunEvents {
 /// the loop state (schedule, early stopping, validation history), wired from a `TrainingRunConfiguration`.
 ///
 /// Every decision that ends or changes the loop is taken identically on every rank: the stop wish travels with
-/// each step's loss all-reduce, and validation sends rank 0's tuned Challenge metric to every rank before the
-/// scheduler and early stopping see it.
+/// each step's loss all-reduce, and validation sends rank 0's selected metric (`ValidationMetric`) to every rank
+/// before the scheduler and early stopping see it.
 public final class TrainingRun {
     private let configuration: TrainingRunConfiguration
     private let world: ProcessGroup
@@ -133,15 +133,10 @@ public final class TrainingRun {
     }
 
     /// Throws unless the dataset's task can be trained with `selection` deciding: the one place that decides which
-    /// datasets a run can train on. A multi-label task needs a Challenge class list (its metric scores validation);
-    /// a single-label one needs one class per training record.
+    /// datasets a run can train on. The metric must be one the task computes (a multi-label class list of one's own
+    /// has no Challenge metric); a single-label task needs one class per training record.
     static func requireTrainable(_ dataset: ECGDataset, selection: ValidationMetric, trainRecords: [Int]) throws(TrainingRunError) {
         let task = dataset.task
-        if task.labelKind == .multiLabel && task.challengeClasses == nil {
-            throw .unusableTask(dataset: dataset.url.path, reason: "its \(task.classes.count) classes are not the 2020 or 2021 "
-                + "Challenge class list, whose metric validation scores multi-label training with; prepare it with "
-                + "--classes 2020 or 2021")
-        }
         guard selection.applies(to: task) else {
             let choices = ValidationMetric.allCases.filter { $0.applies(to: task) }.map(\.rawValue).joined(separator: ", ")
             throw .invalidSetting("--select-metric \(selection.rawValue) does not apply to a \(task.labelKind) task with "
@@ -271,20 +266,20 @@ public final class TrainingRun {
         }
     }
 
-    /// Scores the validation split; rank 0 records it and keeps the tuned thresholds; every rank feeds the tuned
-    /// metric to the scheduler and early stopping. Returns the tuned metric.
+    /// Scores the validation split; rank 0 records it and keeps the tuned thresholds; every rank feeds the selected
+    /// metric to the scheduler and early stopping. Returns the selected metric.
     private func validate(_ source: ECGDatasetSamples, epoch: Int, step: Int, learningRate: Double) throws -> Double {
         let round = try ValidationRound.run(model: model, source: source, group: world,
                                             batchSize: max(1, configuration.batchSize / world.size), task: task,
                                             selection: selection)
         let meanLoss = state.lossSinceValidation / Double(max(1, state.stepsSinceValidation))
-        if let scores = round.scores, let tuning = round.tuning {
+        if let scores = round.scores {
             events.message(round.summary(epoch: epoch, step: step, records: source.count))
             history.append(TrainingHistoryEntry(
                 epoch: epoch, globalStep: step, meanTrainingLoss: meanLoss, learningRate: learningRate, scores: scores,
-                tunedChallengeMetric: tuning.tunedMetric, selectionMetric: selection == .tunedChallenge ? nil : selection,
+                tunedChallengeMetric: round.tuning?.tunedMetric, selectionMetric: selection == .tunedChallenge ? nil : selection,
                 selectedMetric: selection == .tunedChallenge ? nil : round.metric))
-            checkpoints.thresholds = tuning.thresholds.values
+            if let tuning = round.tuning { checkpoints.thresholds = tuning.thresholds.values }
         }
         if let singleLabel = round.singleLabel {
             events.message(round.summary(epoch: epoch, step: step, records: source.count))

@@ -6,7 +6,8 @@ import Foundation
 /// checkpoint, the plateau schedule and early stopping.
 ///
 /// Multi-label: the official Challenge scores at 0.5 and the per-class thresholds tuned on them (the tuned
-/// metric is never below the metric at 0.5, see `ThresholdTuner`). Single-label: the predicted class is the
+/// metric is never below the metric at 0.5, see `ThresholdTuner`); a class list without Challenge weights gets the
+/// scores at 0.5 without a Challenge metric or tuning, and is selected by macro AUROC. Single-label: the predicted class is the
 /// largest output, scored by `SingleLabelScores` (confusion matrix, F1s, CinC 2017 score); no thresholds.
 struct ValidationRound {
     /// The selected metric, the same on every rank.
@@ -37,10 +38,12 @@ struct ValidationRound {
                 singleLabel = found
                 return selection.value(in: found)
             }
-            let classes = task.challengeClasses ?? .challenge2020
+            let classes = task.multiLabelClasses
             let predictions = try ModelPredictions(probabilities: probabilities, targets: targets, classes: classes)
             let atHalf = ChallengeScores(try predictions.scoringRecords(thresholds: DecisionThresholds(uniform: 0.5, classes: classes)))
             scores = atHalf
+            // Without Challenge weights there is no metric to tune thresholds for: they stay at 0.5.
+            guard classes.scoring.hasWeights else { return atHalf.auroc }
             let tuned = try ThresholdTuner().tune(predictions)
             tuning = tuned
             switch selection {
@@ -60,9 +63,12 @@ struct ValidationRound {
                 + (singleLabel.cinc2017Score.map { "  CinC 2017 score \(Self.format($0))" } ?? "")
                 + "; selects by \(selection)"
         }
-        guard let scores, let tuning else { return "" }
-        return head + "AUROC \(Self.format(scores.auroc))  AUPRC \(Self.format(scores.auprc))  F-measure \(Self.format(scores.fMeasure))  "
-            + "Challenge metric \(Self.format(scores.challengeMetric)) at 0.5, \(Self.format(tuning.tunedMetric)) with tuned thresholds"
+        guard let scores else { return "" }
+        let areas = head + "AUROC \(Self.format(scores.auroc))  AUPRC \(Self.format(scores.auprc))  F-measure \(Self.format(scores.fMeasure))  "
+        guard let tuning else {
+            return areas + "at 0.5 (\(ScoringClasses.noWeightsReason)); selects by \(selection)"
+        }
+        return areas + "Challenge metric \(Self.format(scores.challengeMetric)) at 0.5, \(Self.format(tuning.tunedMetric)) with tuned thresholds"
             + (selection == .tunedChallenge ? "" : "; selects by \(selection)")
     }
 

@@ -80,6 +80,10 @@ public struct ECGTask: Sendable, Codable, Equatable {
         return [ChallengeClasses.challenge2020, .challenge2021].first { $0.codes == classCodes }
     }
 
+    /// The output classes as multi-label scoring sees them: the Challenge class list they are, or the task's
+    /// own list (scored without Challenge weights, so without a Challenge metric).
+    public var multiLabelClasses: ChallengeClasses { challengeClasses ?? .classList(classes) }
+
     /// The loss the task trains with, with optional per-class weights (`pos_weight` for multi-label).
     public func loss(classWeights: [Float]?) -> ClassificationLoss {
         switch labelKind {
@@ -103,6 +107,21 @@ public struct ECGTask: Sendable, Codable, Equatable {
             leads.append(standard)
         }
         return leads
+    }
+
+    /// The name a single-lead record gives its one lead when it does not say which lead it is: every CinC 2017
+    /// record (`A00001.mat 16+24 1000/mV 16 0 -127 0 0 ECG`, one AliveCor lead).
+    public static let unnamedSingleLead = "ECG"
+
+    /// Where each of the task's leads is among a record's leads, matched by name case-insensitively; nil where the
+    /// record lacks it. One documented exception: a record with a single lead named `ECG` gives the one lead of a
+    /// single-lead task, whatever that lead is called (`--leads II` or `--leads I`), since such a record says only
+    /// that it holds one ECG lead; it gives no lead to a task of several.
+    public func positions(inLeadsNamed names: [String]) -> [Int?] {
+        if leads.count == 1, names.count == 1, names[0].caseInsensitiveCompare(Self.unnamedSingleLead) == .orderedSame {
+            return [0]
+        }
+        return leads.map { lead in names.firstIndex { $0.caseInsensitiveCompare(lead) == .orderedSame } }
     }
 
     /// Throws unless the task can be trained: classes (at least 2 for single-label), unique codes, leads and a
