@@ -179,6 +179,21 @@ import Testing
         }
     }
 
+    /// No hang: a FIFO where a signal file or a header should be is refused (reading one would wait for a writer
+    /// forever).
+    @Test func fifosAreRefusedNotWaitedOn() throws {
+        try inTemporaryDirectory { directory in
+            try Self.write("PIPE", header: Data(try Self.header("PIPE").utf8), mat: nil, in: directory)
+            #expect(mkfifo(directory.appendingPathComponent("PIPE.mat").path, 0o644) == 0)
+            #expect(mkfifo(directory.appendingPathComponent("HEAD.hea").path, 0o644) == 0)
+            for name in ["PIPE.hea", "HEAD.hea"] {
+                #expect {
+                    _ = try ECGRecord.load(headerAt: directory.appendingPathComponent(name))
+                } throws: { "\($0)".contains("it is not a regular file") }
+            }
+        }
+    }
+
     /// Item 7: an output file saved with a UTF-8 byte order mark (as spreadsheet programs save CSV) is read.
     @Test func outputFileWithAByteOrderMarkIsRead() throws {
         let text = "\u{FEFF}#E07500\n164889003,426783006\n0,1\n0.1,0.9\n"

@@ -39,8 +39,12 @@ public struct WFDBHeader: Sendable, Equatable {
     /// (NUL, escape, ...) is refused: it is not a header.
     public static func read(from url: URL) throws(WFDBRecordError) -> WFDBHeader {
         var status = stat()
-        if stat(url.path, &status) == 0, Int(status.st_size) > maximumBytes {
-            throw .oversizedFile(url, bytes: Int(status.st_size), limit: maximumBytes)
+        if stat(url.path, &status) == 0 {
+            // A FIFO or device would block or never end.
+            guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadableFile(url, reason: "it is not a regular file") }
+            guard Int(status.st_size) <= maximumBytes else {
+                throw .oversizedFile(url, bytes: Int(status.st_size), limit: maximumBytes)
+            }
         }
         var data: Data
         do {
