@@ -12,8 +12,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Where prepared datasets are kept (default: $DIST_TRAIN_CACHE, else $XDG_CACHE_HOME/dist-train, else ~/.cache/dist-train).")
     var cacheDir: String?
 
+    @Flag(help: "Also read records and folders that symbolic links in a --data directory lead to outside it (by default such links are not followed, and listed).")
+    var followSymlinksOutside = false
+
     /// Where the dataset comes from.
-    var location: DatasetLocation { DatasetLocation(path: data, cacheDirectory: cacheDir) }
+    var location: DatasetLocation {
+        DatasetLocation(path: data, cacheDirectory: cacheDir, followsSymlinksOutside: followSymlinksOutside)
+    }
 
     /// The dataset on every rank of `group` (see `DatasetLocation.resolve`), rank 0's messages printed.
     func resolve(over group: ProcessGroup, options: ECGDatasetPreparationOptions = ECGDatasetPreparationOptions())

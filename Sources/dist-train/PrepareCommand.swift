@@ -19,7 +19,10 @@ struct PrepareCommand: ParsableCommand {
             is stored as zeros and flagged in the record's lead mask, and such records are counted; \
             --drop-flat-leads skips them instead. Records that cannot be read (truncated or missing signal \
             files, lead counts that disagree, unknown formats, unparsable Dx, no reference label) are skipped and \
-            listed with the reason. The file appears only when complete. --simulated N prepares simulator records \
+            listed with the reason. Files are read only inside --data: a signal file named with '..' is refused, and \
+            a symbolic link leading out of --data is not followed (and listed) unless --follow-symlinks-outside; \
+            links inside it are followed, each folder read once. A record is named by its header's file name (a \
+            record line naming another record is a counted warning). The file appears only when complete. --simulated N prepares simulator records \
             instead of reading a directory.
             """)
 
@@ -55,6 +58,9 @@ struct PrepareCommand: ParsableCommand {
 
     @Option(help: "Deflate level 1-9 of the signals (default: uncompressed, fastest to read).")
     var deflate: Int?
+
+    @Flag(help: "Also read records and folders that symbolic links in --data lead to outside it (by default such links are not followed, and listed).")
+    var followSymlinksOutside = false
 
     @OptionGroup var task: TaskOptions
 
@@ -103,10 +109,11 @@ struct PrepareCommand: ParsableCommand {
             }
             bandPassFilter = ECGBandPass(order: bandPassOrder, lowCutoff: low, highCutoff: high)
         }
-        let options = ECGDatasetPreparationOptions(
+        var options = ECGDatasetPreparationOptions(
             samplingFrequency: rate, labels: try task.labelSource(dataDirectory: data.map { URL(fileURLWithPath: $0) }),
             leads: try task.leadNames(), dropsFlatLeads: task.dropFlatLeads, bandPass: bandPassFilter,
             splitFractions: fractions, splitSeed: splitSeed, keepsUnlabelledRecords: !dropUnlabelled, deflateLevel: deflate)
+        options.followsSymlinksOutside = followSymlinksOutside
         do {
             try options.validate()
         } catch {

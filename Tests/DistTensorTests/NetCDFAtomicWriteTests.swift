@@ -21,6 +21,42 @@ import Testing
         return (try root.attributes.integer(named: "version"), try root.variable(named: "weight").read(Float.self))
     }
 
+    /// Issue 14 item 8: a file system that fills up during the write (a 256 KiB tmpfs, a 1 MiB variable) is
+    /// reported as "no space left on device", not as HDF5 damage; the old file stays and no temporary file is left.
+    /// And when the expected size is known and does not fit, nothing is written at all.
+    @Test(.enabled(if: NetCDFTestSupport.canMountTmpfs, "needs root that may mount a tmpfs"))
+    func fullFileSystemIsReportedAsSuch() throws {
+        try NetCDFTestSupport.withTmpfs(kibibytes: 256) { directory in
+            let url = directory.appendingPathComponent("checkpoint.nc")
+            try NetCDFFile.writeAtomically(to: url) { try writeVersion(1, in: $0) }
+            do {
+                try NetCDFFile.writeAtomically(to: url) { file in
+                    try writeVersion(2, in: file)
+                    let axis = try file.root.createDimension(named: "big", length: 1 << 18)
+                    try file.root.createVariable(named: "big", type: .float32, dimensions: [axis])
+                        .write([Float](repeating: 1, count: 1 << 18))
+                }
+                Issue.record("a 1 MiB file was written into a 256 KiB file system")
+            } catch let error as NetCDFError {
+                guard case .noSpace = error else { Issue.record("not reported as a full disk: \(error)"); return }
+                #expect(error.description.contains("\(url.path): no space left on device: the file system of "
+                                                   + "\(directory.path) has"), "\(error.description)")
+                #expect(!error.description.contains("HDF5"), "\(error.description)")
+            }
+            #expect(try NetCDFTestSupport.fileNames(in: directory) == ["checkpoint.nc"])
+            #expect(try readVersion(at: url) == (1, [1, 1, 1]))
+
+            #expect {
+                try NetCDFFile.writeAtomically(to: url, expectedBytes: 1 << 20) { _ in
+                    Issue.record("the write started although it cannot fit")
+                }
+            } throws: { error in
+                guard case let .noSpace(_, _, needed) = error as? NetCDFError else { return false }
+                return needed == 1 << 20 && "\(error)".contains("the file needs at least 1.0 MiB")
+            }
+        }
+    }
+
     @Test func successLeavesOnlyTheTarget() throws {
         let directory = try NetCDFTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

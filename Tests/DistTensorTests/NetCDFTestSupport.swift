@@ -11,6 +11,37 @@ enum NetCDFTestSupport {
         return url
     }
 
+    /// Mounts a tmpfs of `kibibytes` at a fresh directory (`options` such as "ro" added), runs `body` with it and
+    /// unmounts it; needs root with CAP_SYS_ADMIN (see `canMountTmpfs`).
+    static func withTmpfs(kibibytes: Int, options: String = "", _ body: (URL) throws -> Void) throws {
+        let mountPoint = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        let extra = options.isEmpty ? "" : "," + options
+        guard runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kibibytes)k\(extra)", "tmpfs", mountPoint.path]) == 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: mountPoint.path])
+        }
+        defer { _ = runProcess("/bin/umount", [mountPoint.path]) }
+        try body(mountPoint)
+    }
+
+    /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN, as CI's root is), tried once.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0 else { return false }
+        return (try? withTmpfs(kibibytes: 64) { _ in }) != nil
+    }()
+
+    /// The exit status of `executable` with `arguments` (its output discarded), or -1 if it cannot run.
+    private static func runProcess(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// The names of the files in `directory`, sorted, hidden ones included.
     static func fileNames(in directory: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

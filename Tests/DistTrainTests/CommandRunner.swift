@@ -64,6 +64,32 @@ enum CommandRunner {
         try Running(arguments, ranks: ranks, directory: directory).wait(timeout: timeout)
     }
 
+    /// Mounts a tmpfs of `kibibytes` (with extra mount `options` such as "ro") at a fresh directory for `body`, then
+    /// unmounts it; needs root with CAP_SYS_ADMIN (`canMountTmpfs`).
+    static func withTmpfs(kibibytes: Int, options: String = "", _ body: (URL) throws -> Void) throws {
+        let mountPoint = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: mountPoint) }
+        func system(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        let extra = options.isEmpty ? "" : "," + options
+        guard try system(["mount", "-t", "tmpfs", "-o", "size=\(kibibytes)k\(extra)", "tmpfs", mountPoint.path]) == 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: mountPoint.path])
+        }
+        defer { _ = try? system(["umount", mountPoint.path]) }
+        try body(mountPoint)
+    }
+
+    /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN, as CI's root is).
+    static let canMountTmpfs: Bool = getuid() == 0 && (try? withTmpfs(kibibytes: 64) { _ in }) != nil
+
     /// A fresh temporary directory, removed by the caller.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("dist-train-test-\(UUID().uuidString)")

@@ -137,4 +137,78 @@ import Testing
             #expect(!line.contains("dist-train:") && !line.contains("validation"), "a message continued the bar: \(line)")
         }
     }
+
+    /// Item 8: a disk that fills up while a checkpoint is written ends the job with "no space left on device" (not
+    /// HDF5 damage or file locking), and the checkpoints already written stay intact and loadable.
+    @Test(.enabled(if: CommandRunner.canMountTmpfs, "needs root that may mount a tmpfs"))
+    func fullDiskDuringACheckpointSaysNoSpaceLeft() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A checkpoint of this network is about 1.3 MB: two fit into 3000 KiB, the third does not.
+        try CommandRunner.withTmpfs(kibibytes: 3000) { disk in
+            let checkpoints = disk.appendingPathComponent("checkpoints")
+            let result = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
+                                                "--max-steps", "6", "--checkpoint-every", "1", "--threads", "1",
+                                                "--progress", "lines", "--data", TestDatasets.simulated400,
+                                                "--checkpoint-dir", checkpoints.path, "--log-dir", "logs"],
+                                               in: directory, timeout: 120)
+            #expect(result.status != 0 && result.status != 75 && result.status != -1, "\(result.status) \(result.error)")
+            #expect(result.error.contains("no space left on device: the file system of \(checkpoints.path) has"),
+                    "\(result.error)")
+            #expect(!result.error.contains("HDF5") && !result.error.contains("locking"), "\(result.error)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
+            #expect(files == ["best.nc", "step-000001.nc", "step-000002.nc"] || files == ["step-000001.nc", "step-000002.nc"],
+                    "\(files)")
+            for file in files where file.hasPrefix("step-") {
+                _ = try CheckpointReader(url: checkpoints.appendingPathComponent(file)).makeModel()
+            }
+        }
+    }
+
+    /// Item 8: a `--log-dir` that cannot be created (on a read-only file system, where even root cannot write) is
+    /// our message naming the directory, not Foundation's text alone.
+    @Test(.enabled(if: CommandRunner.canMountTmpfs, "needs root that may mount a tmpfs"))
+    func unwritableLogDirectoryIsNamed() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try CommandRunner.withTmpfs(kibibytes: 64, options: "ro") { readOnly in
+            let logs = readOnly.appendingPathComponent("logs")
+            let result = try CommandRunner.run(["train", "--widths", "8,16,16,32", "--length", "400", "--batch-size", "8",
+                                                "--max-steps", "1", "--threads", "1", "--data", TestDatasets.simulated400,
+                                                "--checkpoint-dir", "c", "--log-dir", logs.path], in: directory)
+            #expect(result.status != 0 && result.error.contains("--log-dir \(logs.path) cannot hold the metrics logs: ")
+                    && result.error.contains("Pass a writable directory as --log-dir"), "\(result.error)")
+        }
+    }
+
+    /// Items 1 and 7 through the command line: `prepare --data` given as a symbolic link reads the records, a header
+    /// naming `../../../../etc/passwd` is listed as skipped (outside the data directory) without anything about
+    /// /etc/passwd, and a link out of the data directory is named with the flag that follows it.
+    @Test func prepareReadsOnlyInsideTheDataDirectory() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let real = directory.appendingPathComponent("real")
+        _ = try EvaluateCommandTests.makeRecords(in: real)
+        let header = try #require(try FileManager.default.contentsOfDirectory(atPath: real.path).sorted()
+            .first { $0.hasSuffix(".hea") })
+        let name = String(header.dropLast(4))
+        let text = try String(contentsOf: real.appendingPathComponent(header), encoding: .utf8)
+        try Data(text.replacingOccurrences(of: name + ".mat", with: "../../../../../../etc/passwd")
+            .replacingOccurrences(of: name, with: "PASSWD").utf8)
+            .write(to: real.appendingPathComponent("PASSWD.hea"))
+        let outside = directory.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: real.appendingPathComponent("more"), withDestinationURL: outside)
+        let link = directory.appendingPathComponent("data")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+        let result = try CommandRunner.run(["prepare", "--data", link.path, "--out", directory.appendingPathComponent("d.nc").path])
+        #expect(result.status == 0, "\(result.output) \(result.error)")
+        #expect(result.output.contains("1 records skipped: 1 outside data directory"), "\(result.output)")
+        #expect(result.output.contains("PASSWD.hea: its file name \"../../../../../../etc/passwd\" leads out of the header's "
+                                       + "folder with '..'; it was not opened"), "\(result.output)")
+        let passwd = (try FileManager.default.attributesOfItem(atPath: "/etc/passwd")[.size] as? NSNumber)?.intValue ?? -1
+        #expect(!result.output.contains("\(passwd) bytes"), "\(result.output)")
+        #expect(result.output.contains("note: \(link.path)/more is a symbolic link leading out of the data directory")
+                && result.output.contains("--follow-symlinks-outside"), "\(result.output)")
+    }
 }

@@ -21,6 +21,15 @@ enum DurableFileOperations {
         }
     }
 
+    /// Bytes this process may still write on the file system holding `url` (`statvfs`; root may use the blocks
+    /// reserved for it), nil if that cannot be asked.
+    static func availableBytes(containing url: URL) -> Int64? {
+        var status = statvfs()
+        guard statvfs(url.deletingLastPathComponent().path, &status) == 0 else { return nil }
+        let blocks = getuid() == 0 ? status.f_bfree : status.f_bavail
+        return Int64(clamping: UInt64(blocks) &* UInt64(status.f_frsize))
+    }
+
     /// Deletes the file at `url` if it exists; used to clean up after a failed write, so it reports nothing.
     static func removeIfPresent(_ url: URL) {
         _ = unlink(url.path)

@@ -1,4 +1,5 @@
 import CNetCDF
+import Foundation
 
 /// Why a NetCDF operation failed: every case names the file and the object involved, and its description says
 /// what to do about it.
@@ -24,6 +25,9 @@ public enum NetCDFError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(path: String, operation: String, reason: String)
     /// A POSIX call of the atomic-write protocol (`fsync`, `rename`, ...) failed with `errno`.
     case fileSystem(path: String, operation: String, errno: Int32, message: String)
+    /// Writing `path` failed, or would fail, because its file system is full (or the user's quota is used up);
+    /// `neededBytes` is what the file needs at least, when known.
+    case noSpace(path: String, availableBytes: Int64, neededBytes: Int64?)
 
     public var description: String {
         switch self {
@@ -50,10 +54,21 @@ public enum NetCDFError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "check that the file comes from a compatible writer."
         case let .invalidArgument(path, operation, reason):
             return "\(path): \(operation): \(reason)."
+        case let .noSpace(path, available, needed):
+            let directory = (path as NSString).deletingLastPathComponent
+            let need = needed.map { ", and the file needs at least \(NetCDFError.megabytes($0))" } ?? ""
+            return "\(path): no space left on device: the file system of \(directory) has "
+                + "\(NetCDFError.megabytes(available)) free\(need). Free space there or write to another directory; "
+                + "the files already there are untouched."
         case let .fileSystem(path, operation, errno, message):
             return "\(path): \(operation) failed: \(message) (errno \(errno)). Check that the directory exists, is "
                 + "writable and its file system is not full."
         }
+    }
+
+    /// `bytes` as MiB with one decimal.
+    private static func megabytes(_ bytes: Int64) -> String {
+        String(format: "%.1f MiB", Double(bytes) / 1_048_576)
     }
 
     /// What a user can do about a library error code, for the codes a wrong path or a damaged file produce.

@@ -9,14 +9,14 @@ public enum ChallengeOutputReader {
         try parse(ChallengeTextFile.read(url), file: url.path, parsing: parsing)
     }
 
-    /// Parses the text of an output file; `file` names it in errors. Blank lines and lines starting with
+    /// Parses the text of an output file (a leading byte order mark dropped); `file` names it in errors. Blank lines and lines starting with
     /// `#` are skipped, as the official scorer skips them; the first line gives the record id if it is such
     /// a comment.
     public static func parse(_ text: String, file: String, parsing: ChallengeOutputParsing = .strict)
         throws(ChallengeFormatError) -> ChallengeOutput {
         var recordID: String?
         var valueLines: [(number: Int, fields: [String])] = []
-        for (offset, line) in ChallengeTextFile.lines(text).enumerated() {
+        for (offset, line) in ChallengeTextFile.lines(ChallengeTextFile.withoutByteOrderMark(text)).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("#") {
                 if offset == 0 {

@@ -12,6 +12,11 @@ enum ChallengeTextFile {
         }
     }
 
+    /// `text` without a leading byte order mark U+FEFF (which spreadsheet programs write at the start of a CSV).
+    static func withoutByteOrderMark(_ text: String) -> String {
+        text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+    }
+
     /// The text's lines, split at `\n`, `\r\n` or `\r` as Python's universal newlines do.
     static func lines(_ text: String) -> [Substring] {
         text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)

@@ -20,7 +20,11 @@ public enum CheckpointWriter {
     public static func write(to url: URL, model: any ECGModel, optimizer: Optimizer, metadata: CheckpointMetadata) throws {
         let optimizerState = try OptimizerCheckpointState(describing: optimizer)
         let digest = ParameterDigest(of: model.parameters)
-        try NetCDFFile.writeAtomically(to: url) { file in
+        // The tensors' bytes, a lower bound of the file's size: a file system with less free space is refused before
+        // anything is written.
+        let floats = model.parameters.layout.entries.reduce(0) { $0 + $1.count }
+            + optimizer.stateBlocks.count * model.parameters.parameterCount
+        try NetCDFFile.writeAtomically(to: url, expectedBytes: Int64(4 * floats)) { file in
             let root = file.root
             try writeAttributes(metadata, digest: digest, to: root.attributes)
             let dimensions = DimensionCache(group: root)

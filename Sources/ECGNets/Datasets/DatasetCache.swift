@@ -46,29 +46,32 @@ enum DatasetFingerprint {
         switch source {
         case let .directory(root):
             hash.add(root.standardizedFileURL.path)
-            for file in try listing(of: root) { hash.add(file) }
+            for file in try listing(of: root, followsSymlinksOutside: options.followsSymlinksOutside) { hash.add(file) }
         case let .simulator(count, seed):
             hash.add("simulator \(count) \(seed)")
         }
         return hash.hex
     }
 
-    /// `relative path, size, modification time` of every non-hidden regular file under `root`, sorted.
-    private static func listing(of root: URL) throws(DatasetResolutionError) -> [String] {
-        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]
-        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys,
-                                                              options: [.skipsHiddenFiles]) else {
+    /// `relative path, size, modification time` of every non-hidden regular file that preparation reads under `root`
+    /// (the same scan, so symbolic links count as preparation follows them), sorted.
+    private static func listing(of root: URL, followsSymlinksOutside: Bool) throws(DatasetResolutionError) -> [String] {
+        let scan: WFDBRecordDirectory.Scan
+        do {
+            scan = try WFDBRecordDirectory.scan(WFDBDataTree(root: root, followsSymlinksOutside: followsSymlinksOutside),
+                                                from: root)
+        } catch {
             throw .unreadableDirectory(root)
         }
         let rootPath = root.standardizedFileURL.path
         var lines: [String] = []
-        for case let url as URL in enumerator {
-            guard let values = try? url.resourceValues(forKeys: Set(keys)) else { throw .unreadableDirectory(url) }
-            guard values.isRegularFile == true else { continue }
+        for url in scan.files {
+            var status = stat()
+            guard stat(url.path, &status) == 0 else { throw .unreadableDirectory(url) }
             let path = url.standardizedFileURL.path
             let relative = path.hasPrefix(rootPath) ? String(path.dropFirst(rootPath.count)) : path
-            let modified = values.contentModificationDate?.timeIntervalSince1970 ?? 0
-            lines.append("\(relative)\t\(values.fileSize ?? -1)\t\(modified)")
+            let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
+            lines.append("\(relative)\t\(status.st_size)\t\(modified)")
         }
         return lines.sorted()
     }

@@ -15,10 +15,13 @@ public struct DatasetLocation: Sendable, Equatable {
     public var path: String?
     /// Where prepared datasets are kept (nil: `DatasetCache`'s default from the environment).
     public var cacheDirectory: String?
+    /// Whether preparing a directory follows symbolic links out of it (`ECGDatasetPreparationOptions`).
+    public var followsSymlinksOutside: Bool
 
-    public init(path: String? = nil, cacheDirectory: String? = nil) {
+    public init(path: String? = nil, cacheDirectory: String? = nil, followsSymlinksOutside: Bool = false) {
         self.path = path
         self.cacheDirectory = cacheDirectory
+        self.followsSymlinksOutside = followsSymlinksOutside
     }
 
     /// Seconds between polls while waiting for rank 0.
@@ -50,6 +53,8 @@ public struct DatasetLocation: Sendable, Equatable {
 
     /// Rank 0's part: the dataset file to open, prepared into the cache first when needed.
     private func locateOrPrepare(options: ECGDatasetPreparationOptions, output: @escaping (String) -> Void) throws -> URL {
+        var options = options
+        options.followsSymlinksOutside = options.followsSymlinksOutside || followsSymlinksOutside
         let source: ECGDatasetSource
         if let path {
             var isDirectory: ObjCBool = false

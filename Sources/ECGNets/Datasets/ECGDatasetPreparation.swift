@@ -29,12 +29,20 @@ public struct ECGDatasetPreparation: Sendable {
                         progress: (ECGDatasetPreparationProgress) -> Void = { _ in })
         throws(ECGDatasetPreparationError) -> ECGDatasetPreparationSummary {
         let started = Date()
-        let items = try Self.items(of: source)
-        guard !items.isEmpty else { throw .noRecords(source: source.description) }
-        var skips: [ECGRecordSkip] = []
+        let (items, tree, scan) = try items(of: source)
+        var skips: [ECGRecordSkip] = (scan?.headersOutside ?? []).map { header in
+            let error = WFDBRecordError.outsideDataDirectory(header: header, file: header.lastPathComponent,
+                                                             tree: tree?.root ?? header)
+            return ECGRecordSkip(file: header.path, reason: .outsideDataDirectory, message: error.description)
+        }
+        let notices = (scan?.foldersNotFollowed ?? []).map { "\($0.folder.path.sanitizedForDisplay) is \($0.reason)" }
+        guard !items.isEmpty else {
+            throw .noRecords(source: source.description, notes: notices + skips.map(\.message))
+        }
         var splitCounts: [DatasetSplit: Int] = [:]
         var unlabelled = 0, clipped = 0
         var masked: [ECGMaskedLeadRecord] = []
+        var warnings: [ECGRecordFinding] = []
         do {
             try NetCDFFile.writeAtomically(to: url) { file in
                 var writer = try ECGDatasetWriter(file: file, options: options)
@@ -48,6 +56,7 @@ public struct ECGDatasetPreparation: Sendable {
                                     recordID: record.id, leads: zip(options.leads, record.leadMask).filter { $0.1 == 0 }.map(\.0),
                                     problems: record.maskedLeadProblems))
                             }
+                            warnings += record.warnings
                             try writer.append(record)
                         case let .failure(skip): skips.append(skip)
                         }
@@ -69,7 +78,8 @@ public struct ECGDatasetPreparation: Sendable {
                 clipped = writer.records.reduce(0) { $0 + $1.clippedSamples }
                 try writer.finish(split: split, skips: skips,
                                   attributes: attributes(source: source, recordCount: writer.records.count,
-                                                         clipped: clipped, masked: masked.count, skips: skips))
+                                                         clipped: clipped, masked: masked.count, skips: skips,
+                                                         warnings: warnings))
             }
         } catch let error as ECGDatasetPreparationError {
             throw error
@@ -77,37 +87,42 @@ public struct ECGDatasetPreparation: Sendable {
             throw .writeFailed(url, reason: "\(error)")
         }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
-        return ECGDatasetPreparationSummary(url: url, recordsRead: items.count, recordsPerSplit: splitCounts,
+        return ECGDatasetPreparationSummary(url: url, recordsRead: items.count + (scan?.headersOutside.count ?? 0), recordsPerSplit: splitCounts,
                                             unlabelledRecords: unlabelled, clippedSamples: clipped,
-                                            maskedLeadRecords: masked, skips: skips,
+                                            maskedLeadRecords: masked, skips: skips, warnings: warnings,
+                                            notices: notices,
                                             bytes: bytes, seconds: Date().timeIntervalSince(started))
     }
 
-    /// One record to prepare: a header file with its source folder, or a simulator record number.
+    /// One record to prepare: a header file with its source folder and data tree, or a simulator record number.
     private enum Item: Sendable {
-        case header(URL, source: String)
+        case header(URL, source: String, tree: WFDBDataTree)
         case simulated(index: Int, seed: UInt64)
     }
 
-    /// The records of `source`, in a fixed order (headers sorted by path).
-    private static func items(of source: ECGDatasetSource) throws(ECGDatasetPreparationError) -> [Item] {
+    /// The records of `source`, in a fixed order (headers sorted by path), with the data tree and what its scan
+    /// found for a directory.
+    private func items(of source: ECGDatasetSource) throws(ECGDatasetPreparationError)
+        -> (items: [Item], tree: WFDBDataTree?, scan: WFDBRecordDirectory.Scan?) {
         switch source {
         case let .directory(root):
-            let headers: [URL]
+            let tree = WFDBDataTree(root: root, followsSymlinksOutside: options.followsSymlinksOutside)
+            let scan: WFDBRecordDirectory.Scan
             do {
-                headers = try WFDBRecordDirectory.headerURLs(under: root)
+                scan = try WFDBRecordDirectory.scan(tree, from: root)
             } catch {
                 throw .unreadableSource(error)
             }
             let rootComponents = root.standardizedFileURL.pathComponents
-            return headers.map { header in
+            let items = scan.headers.map { header -> Item in
                 let folder = header.deletingLastPathComponent().standardizedFileURL.pathComponents
                 let relative = folder.starts(with: rootComponents) ? Array(folder.dropFirst(rootComponents.count)) : folder
-                return .header(header, source: relative.isEmpty ? "." : relative.joined(separator: "/"))
+                return .header(header, source: relative.isEmpty ? "." : relative.joined(separator: "/"), tree: tree)
             }
+            return (items, tree, scan)
         case let .simulator(count, seed):
             guard count > 0 else { throw .invalidOption("the number of simulated records must be positive, not \(count)") }
-            return (0..<count).map { .simulated(index: $0, seed: seed) }
+            return ((0..<count).map { .simulated(index: $0, seed: seed) }, nil, nil)
         }
     }
 
@@ -127,8 +142,8 @@ public struct ECGDatasetPreparation: Sendable {
 
     private func prepareItem(_ item: Item) -> Result<PreparedECGRecord, ECGRecordSkip> {
         switch item {
-        case let .header(url, source):
-            return recordPreparation.prepare(headerAt: url, source: source)
+        case let .header(url, source, tree):
+            return recordPreparation.prepare(headerAt: url, source: source, tree: tree)
         case let .simulated(index, seed):
             let id = String(format: "SIM%05d", index + 1)
             let record = ECGSimulator(seed: seed).record(at: index)
@@ -138,8 +153,8 @@ public struct ECGDatasetPreparation: Sendable {
     }
 
     /// The global attributes of the file.
-    private func attributes(source: ECGDatasetSource, recordCount: Int, clipped: Int, masked: Int, skips: [ECGRecordSkip])
-        -> [(String, NetCDFAttribute)] {
+    private func attributes(source: ECGDatasetSource, recordCount: Int, clipped: Int, masked: Int, skips: [ECGRecordSkip],
+                            warnings: [ECGRecordFinding]) -> [(String, NetCDFAttribute)] {
         var attributes: [(String, NetCDFAttribute)] = [
             ("Conventions", .text("CF-1.8")),
             ("title", .text("ECG records prepared for dist-train (\(options.task.summary))")),
@@ -164,10 +179,16 @@ public struct ECGDatasetPreparation: Sendable {
             ("flat_leads", .text(options.dropsFlatLeads ? "records with a flat, NaN or missing lead are skipped"
                 : "a flat, NaN or missing lead is stored as zeros and 0 in lead_mask")),
             ("skipped_record_count", .integer(Int64(skips.count))),
+            ("record_name_mismatch_count", .integer(Int64(warnings.filter {
+                if case .recordNameMismatch = $0 { return true } else { return false }
+            }.count))),
+            ("symbolic_links", .text(options.followsSymlinksOutside ? "followed wherever they lead"
+                : "followed inside the data directory only")),
         ]
         switch source {
         case let .directory(url):
-            attributes += [("source_kind", .text("WFDB directory")), ("source_path", .text(url.standardizedFileURL.path))]
+            attributes += [("source_kind", .text("WFDB directory")),
+                           ("source_path", .text(url.standardizedFileURL.path.sanitizedForDisplay))]
         case let .simulator(count, seed):
             attributes += [("source_kind", .text("simulator")),
                            ("source_path", .text("ECGSimulator(seed: \(seed)), records 0..<\(count)"))]

@@ -4,8 +4,8 @@ import Foundation
 public enum ECGDatasetPreparationError: Error, Sendable, CustomStringConvertible {
     /// The source directory cannot be listed.
     case unreadableSource(WFDBRecordError)
-    /// The source holds no records at all.
-    case noRecords(source: String)
+    /// The source holds no records at all; `notes` says what the scan left out (links out of the directory).
+    case noRecords(source: String, notes: [String] = [])
     /// Every record was skipped; `skips` says why.
     case noUsableRecords(source: String, skips: [ECGRecordSkip])
     /// The split fractions are not three non-negative numbers summing to 1 with a positive training share.
@@ -19,7 +19,10 @@ public enum ECGDatasetPreparationError: Error, Sendable, CustomStringConvertible
         switch self {
         case let .unreadableSource(error):
             return error.description
-        case let .noRecords(source):
+        case let .noRecords(source, notes):
+            guard notes.isEmpty else {
+                return "\(source): no WFDB records (.hea files) read: " + notes.joined(separator: "; ")
+            }
             return "\(source): no WFDB records (.hea files) found. Check the path; records may be in nested folders."
         case let .noUsableRecords(source, skips):
             let reasons = Dictionary(grouping: skips, by: \.reason).sorted { $0.key < $1.key }

@@ -26,6 +26,9 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
     public var keepsUnlabelledRecords: Bool
     /// Deflate level 1...9 of the signal variable, or nil (the default) for uncompressed, fastest-to-read storage.
     public var deflateLevel: Int?
+    /// Read files and folders that symbolic links in the data directory lead to outside it (by default such links
+    /// are not followed and reported; see `WFDBDataTree`).
+    public var followsSymlinksOutside = false
 
     /// Options with the defaults: the 2020 Challenge classes, 12 leads, 500 Hz, flat leads kept (masked), no
     /// band-pass, 0.8/0.1/0.1 split with seed 0, unlabelled records kept, no compression.
@@ -84,5 +87,6 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
             + "deflate=\(deflateLevel.map(String.init) ?? "none");classes=\(labels.canonicalDescription);"
             + "leads=\(leads.joined(separator: ","));flat=\(dropsFlatLeads ? "drop" : "keep")"
             + (skipsRecordsMissingLeads ? ";missing=skip" : "") + (labelsMayBeMissing ? ";unlabelled-reference=keep" : "")
+            + (followsSymlinksOutside ? ";links=follow-outside" : "")
     }
 }

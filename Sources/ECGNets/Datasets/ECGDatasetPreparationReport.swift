@@ -48,6 +48,11 @@ public struct ECGDatasetPreparationReport {
                 output("\(label):   \(record.recordID): lead \(record.leads.joined(separator: ", ")) masked")
             }
         }
+        if !summary.warnings.isEmpty {
+            output("\(label): \(summary.warnings.count) warning(s) about kept records:")
+            for warning in summary.warnings { output("\(label):   \(warning.description)") }
+        }
+        for notice in summary.notices { output("\(label): note: \(notice)") }
         if summary.clippedSamples > 0 {
             output("\(label): \(summary.clippedSamples) samples beyond ±32.767 mV were clipped")
         }

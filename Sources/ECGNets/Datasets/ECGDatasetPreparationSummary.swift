@@ -16,6 +16,10 @@ public struct ECGDatasetPreparationSummary: Sendable {
     public let maskedLeadRecords: [ECGMaskedLeadRecord]
     /// Every record left out, in the order found.
     public let skips: [ECGRecordSkip]
+    /// Warnings about kept records (a record line naming another record than the file, checksum mismatches).
+    public let warnings: [ECGRecordFinding]
+    /// What the scan of the data directory did not enter, and why (symbolic links out of it, loops).
+    public let notices: [String]
     /// Size of the written file.
     public let bytes: Int64
     /// Wall-clock time of the whole preparation.

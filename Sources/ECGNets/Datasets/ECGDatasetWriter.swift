@@ -110,8 +110,10 @@ struct ECGDatasetWriter {
             .write(offsets)
         try variable(V.recordLength, .int32, [record], "number of samples of the record")
             .write(records.map { Int32(clamping: $0.length) })
-        try variable(V.recordID, .string, [record], "record name").write(records.map(\.id))
-        try variable(V.source, .string, [record], "folder (database) the record came from").write(records.map(\.source))
+        // Names come from files: sanitised, so a control character in one cannot make the file unwritable.
+        try variable(V.recordID, .string, [record], "record name").write(records.map(\.id.sanitizedForDisplay))
+        try variable(V.source, .string, [record], "folder (database) the record came from")
+            .write(records.map(\.source.sanitizedForDisplay))
         try variable(V.age, .float64, [record], "patient age", [("units", .text("years")), ("_FillValue", .double(.nan))])
             .write(records.map { $0.age ?? .nan })
         try variable(V.sex, .int8, [record], "patient sex",

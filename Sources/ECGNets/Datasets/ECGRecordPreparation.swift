@@ -29,10 +29,11 @@ struct ECGRecordPreparation: Sendable {
         }
     }
 
-    /// The record whose header is at `header`, its source being `source` (the folder below the data root).
-    func prepare(headerAt header: URL, source: String) -> Result<PreparedECGRecord, ECGRecordSkip> {
+    /// The record whose header is at `header` with its files inside `tree`, its source being `source` (the folder
+    /// below the data root).
+    func prepare(headerAt header: URL, source: String, tree: WFDBDataTree) -> Result<PreparedECGRecord, ECGRecordSkip> {
         do {
-            return prepare(try ECGRecord.load(headerAt: header), source: source, file: header.path)
+            return prepare(try ECGRecord.load(headerAt: header, tree: tree), source: source, file: header.path)
         } catch {
             return .failure(ECGRecordSkip(file: header.path, reason: ECGRecordSkipReason(error),
                                           message: error.description))
@@ -91,6 +92,17 @@ struct ECGRecordPreparation: Sendable {
             return record.signals[position]
         }
         do {
+            if selected.samplingFrequency != options.samplingFrequency {
+                let resampler = try PolyphaseResampler(from: selected.samplingFrequency, to: options.samplingFrequency)
+                let samples = resampler.outputLength(forInputLength: selected.sampleCount)
+                    .multipliedReportingOverflow(by: selected.signals.count)
+                guard !samples.overflow, samples.partialValue <= WFDBRecord.maximumSampleCount else {
+                    return skip(.oversizedRecord, "\(file): resampling from \(selected.samplingFrequency) Hz to "
+                        + "\(options.samplingFrequency) Hz would make \(samples.overflow ? "too many" : String(samples.partialValue)) "
+                        + "samples, more than the \(WFDBRecord.maximumSampleCount) a record may have. Check the header's "
+                        + "sampling frequency.")
+                }
+            }
             selected = try selected.resampled(to: options.samplingFrequency)
             if let filter { selected = try selected.bandPassFiltered(by: filter) }
         } catch let error as ResamplingError {
@@ -108,7 +120,8 @@ struct ECGRecordPreparation: Sendable {
         return .success(PreparedECGRecord(id: record.id, source: source, age: record.age, sex: record.sex,
                                           dxCodes: record.diagnosisCodes, labels: labels, samples: samples,
                                           length: selected.sampleCount, clippedSamples: clipped, leadMask: mask,
-                                          maskedLeadProblems: problems))
+                                          maskedLeadProblems: problems,
+                                          warnings: record.loadWarnings.filter { $0.severity == .warning }))
     }
 
     /// The record's label row over the task's classes: its Dx codes (with a Challenge list's equivalent codes

@@ -7,10 +7,12 @@ public struct ECGRecordSkip: Error, Sendable, Equatable, CustomStringConvertible
     public let message: String
 
     /// A skip of `file` for `reason`, explained by `message`.
+    /// A skip of `file` for `reason`, explained by `message`; both texts are sanitised (`sanitizedForDisplay`), since
+    /// they may quote a damaged file.
     public init(file: String, reason: ECGRecordSkipReason, message: String) {
-        self.file = file
+        self.file = file.sanitizedForDisplay
         self.reason = reason
-        self.message = message
+        self.message = message.sanitizedForDisplay
     }
 
     /// `<file>: <reason>: <message>`.

@@ -32,6 +32,12 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
     case noScoredLabel = "no_scored_label"
     /// The labels come from a reference file (`REFERENCE.csv`) that has no usable line for the record.
     case noReferenceLabel = "no_reference_label"
+    /// A file of the record lies outside the data directory (`..` in a signal file name, or a symbolic link leading
+    /// out of it without `--follow-symlinks-outside`); it was not opened.
+    case outsideDataDirectory = "outside_data_directory"
+    /// A file of the record is larger, or the record holds more samples, than a record may (before or after
+    /// resampling); nothing that large is allocated.
+    case oversizedRecord = "oversized_record"
 
     /// A short phrase for summaries ("truncated signal file", ...).
     public var description: String { rawValue.replacingOccurrences(of: "_", with: " ") }
@@ -64,8 +70,14 @@ public enum ECGRecordSkipReason: String, Sendable, CaseIterable, Comparable, Cus
             self = .malformedHeader
         case .inconsistentSignalFile:
             self = .damagedSignalFile
-        case .unsupportedUnits:
+        case .unsupportedUnits, .unusableGain:
             self = .unusableSignal
+        case .outsideDataDirectory:
+            self = .outsideDataDirectory
+        case .oversizedFile, .tooManySamples:
+            self = .oversizedRecord
+        case .controlCharacter:
+            self = .malformedHeader
         }
     }
 }

@@ -18,4 +18,6 @@ struct PreparedECGRecord: Sendable {
     var leadMask: [UInt8]
     /// What was wrong with each masked lead, for the preparation summary.
     var maskedLeadProblems: [String]
+    /// Warnings about the kept record (its record line naming another record, checksum mismatches).
+    var warnings: [ECGRecordFinding] = []
 }

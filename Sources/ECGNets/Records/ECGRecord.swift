@@ -41,16 +41,25 @@ public struct ECGRecord: Sendable {
     /// The header file this record was read from (or would be written to).
     public var headerURL: URL { sourceDirectory.appendingPathComponent(id + ".hea") }
 
-    /// Reads the record whose header is at `url` and converts its samples to millivolts.
-    public static func load(headerAt url: URL) throws(WFDBRecordError) -> ECGRecord {
-        let stored = try WFDBRecord.read(headerAt: url)
+    /// Reads the record whose header is at `url` (its files inside `tree`, by default the header's folder) and
+    /// converts its samples to millivolts.
+    ///
+    /// The record's id is the header's file name without its extension, as the Challenge's tools and `score` match
+    /// outputs to labels by file name; a record line naming another record is a warning (`recordNameMismatch`).
+    public static func load(headerAt url: URL, tree: WFDBDataTree? = nil) throws(WFDBRecordError) -> ECGRecord {
+        let stored = try WFDBRecord.read(headerAt: url, tree: tree)
         let signals = try stored.header.signals.indices.map { index throws(WFDBRecordError) in
             try stored.millivolts(signal: index)
         }
         let comments = stored.header.comments
-        return ECGRecord(id: stored.header.recordName, samplingFrequency: stored.header.samplingFrequency,
+        let id = url.deletingPathExtension().lastPathComponent
+        var warnings = stored.checksumFindings()
+        if stored.header.recordName != id {
+            warnings.insert(.recordNameMismatch(file: url, recordLine: stored.header.recordName, fileName: id), at: 0)
+        }
+        return ECGRecord(id: id, samplingFrequency: stored.header.samplingFrequency,
                          leadNames: stored.header.signals.map(\.leadName), signals: signals,
                          diagnosisCodes: comments.diagnosisCodes, age: comments.age, sex: comments.sex,
-                         sourceDirectory: url.deletingLastPathComponent(), loadWarnings: stored.checksumFindings())
+                         sourceDirectory: url.deletingLastPathComponent(), loadWarnings: warnings)
     }
 }

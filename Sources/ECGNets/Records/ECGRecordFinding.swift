@@ -19,6 +19,8 @@ public enum ECGRecordFinding: Sendable, Equatable, CustomStringConvertible {
     case checksumMismatch(file: URL, lead: String, headerChecksum: Int, computedChecksum: Int)
     /// The header's initial value for a signal is not its first sample.
     case initialValueMismatch(file: URL, lead: String, headerValue: Int, firstSample: Int)
+    /// The header's record line names another record than its file name does (the file name is used).
+    case recordNameMismatch(file: URL, recordLine: String, fileName: String)
     /// A lead holds NaN samples (WFDB invalid-sample markers) or infinities.
     case nonFiniteSamples(file: URL, lead: String, count: Int)
     /// A lead is the same value throughout (a flat line: disconnected or missing lead), e.g. constant zero.
@@ -31,13 +33,13 @@ public enum ECGRecordFinding: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .checksumMismatch(_, lead, _, _), let .initialValueMismatch(_, lead, _, _),
              let .nonFiniteSamples(_, lead, _), let .constantLead(_, lead, _): lead
-        case .emptyRecord: nil
+        case .emptyRecord, .recordNameMismatch: nil
         }
     }
 
     public var severity: Severity {
         switch self {
-        case .checksumMismatch, .initialValueMismatch: return .warning
+        case .checksumMismatch, .initialValueMismatch, .recordNameMismatch: return .warning
         case .nonFiniteSamples, .constantLead, .emptyRecord: return .error
         }
     }
@@ -50,6 +52,10 @@ public enum ECGRecordFinding: Sendable, Equatable, CustomStringConvertible {
         case let .initialValueMismatch(file, lead, headerValue, firstSample):
             return "warning: \(file.path): lead \(lead): the header's initial value \(headerValue) is not the first "
                 + "sample (\(firstSample)); the header may not belong to this signal file."
+        case let .recordNameMismatch(file, recordLine, fileName):
+            return "warning: \(file.path): the record line names record \"\(recordLine.sanitizedForDisplay)\", not "
+                + "\"\(fileName.sanitizedForDisplay)\" as the file does; the record is called \(fileName.sanitizedForDisplay) "
+                + "(its outputs are \(fileName.sanitizedForDisplay).csv). Correct the record line or rename the files."
         case let .nonFiniteSamples(file, lead, count):
             return "error: \(file.path): lead \(lead) has \(count) NaN or infinite samples (missing data). "
                 + "Exclude the record or repair the lead."

@@ -31,13 +31,35 @@ public struct WFDBHeader: Sendable, Equatable {
         self.comments = comments
     }
 
-    /// Reads and parses the header file at `url` (UTF-8, or Latin-1 when the bytes are not UTF-8).
+    /// The largest header read (real ones have a few hundred bytes per signal).
+    public static let maximumBytes = 1 << 20
+
+    /// Reads and parses the header file at `url` (UTF-8, or Latin-1 when the bytes are not UTF-8; a UTF-8 byte order
+    /// mark is dropped). A file larger than `maximumBytes` or holding a control byte other than tab and line ends
+    /// (NUL, escape, ...) is refused: it is not a header.
     public static func read(from url: URL) throws(WFDBRecordError) -> WFDBHeader {
-        let data: Data
+        var status = stat()
+        if stat(url.path, &status) == 0 {
+            // A FIFO or device would block or never end.
+            guard (status.st_mode & S_IFMT) == S_IFREG else { throw .unreadableFile(url, reason: "it is not a regular file") }
+            guard Int(status.st_size) <= maximumBytes else {
+                throw .oversizedFile(url, bytes: Int(status.st_size), limit: maximumBytes)
+            }
+        }
+        var data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw .unreadableFile(url, reason: error.localizedDescription)
+        }
+        guard data.count <= maximumBytes else { throw .oversizedFile(url, bytes: data.count, limit: maximumBytes) }
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
+        var line = 1
+        for byte in data {
+            if byte == 0x0A { line += 1 }
+            if byte == 0x7F || (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) {
+                throw .controlCharacter(url, line: line, byte: byte)
+            }
         }
         // Latin-1 bytes are the first 256 Unicode code points, so widening each byte to UTF-16 decodes them.
         let text = String(data: data, encoding: .utf8) ?? String(decoding: data.map { UInt16($0) }, as: UTF16.self)
@@ -109,5 +131,24 @@ public struct WFDBHeader: Sendable, Equatable {
         if fields.count > 4 { header.baseTime = String(fields[4]) }
         if fields.count > 5 { header.baseDate = String(fields[5]) }
         return (header, signalCount)
+    }
+}
+
+extension String {
+    /// The text with every control, format and line-separator character (NUL, escape, bidirectional overrides, ...)
+    /// written as `\u{XX}`: text read from a file is shown and stored this way, so it can neither break a dataset
+    /// file's strings nor a terminal.
+    public var sanitizedForDisplay: String {
+        var result = ""
+        result.unicodeScalars.reserveCapacity(unicodeScalars.count)
+        for scalar in unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned:
+                result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 }

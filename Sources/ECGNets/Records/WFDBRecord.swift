@@ -27,18 +27,27 @@ public struct WFDBRecord: Sendable {
             throw .unsupportedUnits(headerURL, signal: specification.leadName, units: specification.units)
         }
         let scale = unitsInMillivolts / specification.gain
-        let baseline = specification.baseline
+        guard scale.isFinite, Self.usableMillivoltsPerUnit.contains(abs(scale)) else {
+            throw .unusableGain(headerURL, signal: specification.leadName, gain: specification.gain,
+                                millivoltsPerUnit: scale)
+        }
+        // In Double: a baseline near Int's limits must not overflow an integer subtraction.
+        let baseline = Double(specification.baseline)
         let invalid = specification.format.invalidSampleValue
         return samples[index].withUnsafeBufferPointer { adc in
             [Float](unsafeUninitializedCapacity: adc.count) { output, initialized in
                 for sample in 0..<adc.count {
                     let value = adc[sample]
-                    output[sample] = value == invalid ? .nan : Float(Double(Int(value) - baseline) * scale)
+                    output[sample] = value == invalid ? .nan : Float((Double(value) - baseline) * scale)
                 }
                 initialized = adc.count
             }
         }
     }
+
+    /// Millivolts per ADC unit a gain may give: 1 nV to 1 V. Outside it a gain is a typo or damage (1e-300 adu/mV
+    /// would turn every sample into an infinity, which would then be misread as missing data).
+    public static let usableMillivoltsPerUnit = 1e-6...1e3
 
     /// Millivolts per physical unit for the unit spellings WFDB headers use (`mV`, `uV`/`µV`, `V`), nil otherwise.
     static func millivolts(perUnit units: String) -> Double? {

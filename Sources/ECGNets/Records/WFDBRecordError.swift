@@ -34,6 +34,17 @@ public enum WFDBRecordError: Error, Equatable, Sendable, CustomStringConvertible
     case inconsistentSignalFile(URL, reason: String)
     /// A directory to scan for records does not exist or cannot be listed.
     case unreadableDirectory(URL, reason: String)
+    /// The header's signal file `file` (or the header itself) climbs out of its folder with `..`, or is a symbolic
+    /// link whose real path is outside the data directory `tree`: it is not opened, so nothing about it is known.
+    case outsideDataDirectory(header: URL, file: String, tree: URL)
+    /// A file is larger than the reader ever reads into memory.
+    case oversizedFile(URL, bytes: Int, limit: Int)
+    /// The record holds more samples (over all its signals) than a record may.
+    case tooManySamples(URL, samples: Int, limit: Int)
+    /// The header holds a control byte (NUL, escape, ...) other than tab and line ends: it is not text.
+    case controlCharacter(URL, line: Int, byte: UInt8)
+    /// A signal's gain makes one ADC unit a physically meaningless voltage (or none at all).
+    case unusableGain(URL, signal: String, gain: Double, millivoltsPerUnit: Double)
 
     public var description: String {
         switch self {
@@ -84,6 +95,30 @@ public enum WFDBRecordError: Error, Equatable, Sendable, CustomStringConvertible
                 + "format and byte offset."
         case let .unreadableDirectory(url, reason):
             return "\(url.path): cannot list the directory (\(reason)). Check the path."
+        case let .outsideDataDirectory(header, file, tree):
+            let name = file.sanitizedForDisplay
+            if file.split(separator: "/").contains("..") {
+                return "\(header.path): its file name \"\(name)\" leads out of the header's folder with '..'; it was not "
+                    + "opened. Signal files must be beside their header: fix the header's signal lines."
+            }
+            return "\(header.path): \"\(name)\" is a symbolic link that does not lead to a file inside the data "
+                + "directory \(tree.path); it was not opened. Copy the file into the data directory, or pass "
+                + "--follow-symlinks-outside to read files that links lead to."
+        case let .oversizedFile(url, bytes, limit):
+            return "\(url.path): the file has \(bytes) bytes, more than the \(limit) a record's file may have; it was not "
+                + "read. Split the record into shorter ones."
+        case let .tooManySamples(url, samples, limit):
+            return "\(url.path): the record holds \(samples) samples over its signals, more than the \(limit) a record "
+                + "may have. Split the record into shorter ones."
+        case let .controlCharacter(url, line, byte):
+            return "\(url.path), line \(line): the header holds the control byte 0x\(String(byte, radix: 16, uppercase: true)) "
+                + "\(byte == 0 ? "(NUL) " : "")where text belongs: it is damaged or not a WFDB header. Restore it from the "
+                + "original data set."
+        case let .unusableGain(url, signal, gain, millivoltsPerUnit):
+            return "\(url.path): signal \"\(signal.sanitizedForDisplay)\" has gain \(gain) ADC units per physical unit, so "
+                + "one ADC unit would be \(millivoltsPerUnit) mV: the gain is unusable (a usable one makes an ADC unit "
+                + "\(WFDBRecord.usableMillivoltsPerUnit.lowerBound) to \(WFDBRecord.usableMillivoltsPerUnit.upperBound) mV; "
+                + "ECG headers say e.g. 1000/mV). Correct the gain in the header."
         }
     }
 }

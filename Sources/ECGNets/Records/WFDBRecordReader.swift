@@ -7,14 +7,21 @@ extension WFDBRecord {
     /// A `.mat` file must be exactly as long as its MAT header says and hold one row per signal stored in it; a
     /// `.dat` file must hold at least the declared samples (extra bytes are ignored, as the WFDB library does).
     /// Checksums are not checked here: see `checksumFindings()`.
-    public static func read(headerAt url: URL) throws(WFDBRecordError) -> WFDBRecord {
-        let header = try WFDBHeader.read(from: url)
+    ///
+    /// Signal files are looked up beside the header (a name that differs only in letter case, such as `E07500.MAT`
+    /// for `E07500.mat`, is accepted); a name with `..`, or a file whose real path lies outside `tree` (by default the
+    /// header's folder), is refused before it is opened, so nothing about it is read. No file larger than
+    /// `maximumSignalFileBytes` is read into memory, nor a record of more than `maximumSampleCount` samples decoded.
+    public static func read(headerAt url: URL, tree: WFDBDataTree? = nil) throws(WFDBRecordError) -> WFDBRecord {
         let directory = url.deletingLastPathComponent()
+        let tree = tree ?? WFDBDataTree(root: directory)
+        guard tree.contains(url) else { throw .outsideDataDirectory(header: url, file: url.lastPathComponent, tree: tree.root) }
+        let header = try WFDBHeader.read(from: url)
         var samples: [[Int16]] = []
         samples.reserveCapacity(header.signals.count)
         var lengthSource: (file: URL, count: Int)?
         for group in try signalFileGroups(header, headerURL: url) {
-            let fileURL = directory.appendingPathComponent(group.fileName)
+            let fileURL = try signalFileURL(group.fileName, header: url, tree: tree)
             let groupSamples = try readSignalFile(fileURL, signals: Array(header.signals[group.range]),
                                                   sampleCount: header.sampleCount, headerURL: url)
             let count = groupSamples.first?.count ?? 0
@@ -24,6 +31,10 @@ extension WFDBRecord {
             }
             lengthSource = (fileURL, count)
             samples.append(contentsOf: groupSamples)
+            let total = samples.count * count
+            guard total <= maximumSampleCount else {
+                throw .tooManySamples(fileURL, samples: total, limit: maximumSampleCount)
+            }
         }
         return WFDBRecord(header: header, headerURL: url, samples: samples)
     }
@@ -52,11 +63,44 @@ extension WFDBRecord {
         return groups
     }
 
+    /// Samples a record may hold over all its signals (2^24: 12 leads of 46 minutes at 500 Hz; 32 MiB as int16).
+    public static let maximumSampleCount = 1 << 24
+    /// The largest signal file read: the bytes of `maximumSampleCount` int16 samples plus 1 MiB of headers.
+    public static let maximumSignalFileBytes = 2 * maximumSampleCount + (1 << 20)
+
+    /// The signal file `name` of the header at `header`: beside it (or below it), inside `tree`, with the exact
+    /// name or else the only entry of its folder whose name differs just in letter case.
+    static func signalFileURL(_ name: String, header: URL, tree: WFDBDataTree) throws(WFDBRecordError) -> URL {
+        let components = name.split(separator: "/")
+        guard !components.contains("..") else {
+            throw .outsideDataDirectory(header: header, file: name, tree: tree.root)
+        }
+        var url = header.deletingLastPathComponent().appendingPathComponent(name)
+        var status = stat()
+        if lstat(url.path, &status) != 0 {
+            let folder = url.deletingLastPathComponent()
+            let wanted = url.lastPathComponent.lowercased()
+            let matches = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.lowercased() == wanted }
+            guard matches.count == 1 else { throw .missingSignalFile(header: header, signalFile: url) }
+            url = folder.appendingPathComponent(matches[0])
+        }
+        guard tree.contains(url) else { throw .outsideDataDirectory(header: header, file: name, tree: tree.root) }
+        return url
+    }
+
     /// Reads the samples of `signals`, all stored in `fileURL`.
     private static func readSignalFile(_ fileURL: URL, signals: [WFDBSignalSpecification], sampleCount: Int?,
                                        headerURL: URL) throws(WFDBRecordError) -> [[Int16]] {
-        guard FileManager.default.fileExists(atPath: fileURL.path) else {
+        var status = stat()
+        guard stat(fileURL.path, &status) == 0 else {
             throw .missingSignalFile(header: headerURL, signalFile: fileURL)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw .unreadableFile(fileURL, reason: "it is not a regular file")
+        }
+        guard Int(status.st_size) <= maximumSignalFileBytes else {
+            throw .oversizedFile(fileURL, bytes: Int(status.st_size), limit: maximumSignalFileBytes)
         }
         let data: Data
         do {
@@ -85,6 +129,9 @@ extension WFDBRecord {
                 throw .matrixShapeMismatch(fileURL, rows: matrix.rows, columns: matrix.columns,
                                            expectedRows: signals.count, expectedColumns: sampleCount)
             }
+            guard matrix.rows * matrix.columns <= maximumSampleCount else {
+                throw .tooManySamples(fileURL, samples: matrix.rows * matrix.columns, limit: maximumSampleCount)
+            }
             guard byteOffset == matrix.dataOffset else {
                 throw .inconsistentSignalFile(fileURL, reason: "the header's byte offset +\(byteOffset) is not "
                     + "where the MAT matrix starts (+\(matrix.dataOffset))")
@@ -101,6 +148,9 @@ extension WFDBRecord {
         }()
         guard expectedBytes <= bytes.count else {
             throw .signalFileTooShort(fileURL, expectedBytes: expectedBytes, actualBytes: bytes.count)
+        }
+        guard count * signals.count <= maximumSampleCount else {
+            throw .tooManySamples(fileURL, samples: count * signals.count, limit: maximumSampleCount)
         }
         switch format {
         case .format16:

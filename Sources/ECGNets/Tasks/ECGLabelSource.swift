@@ -114,7 +114,7 @@ public enum ECGLabelSource: Sendable, Equatable, CustomStringConvertible {
     static func lines(of url: URL) throws(ECGTaskError) -> [(Int, String)] {
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            text = ChallengeTextFile.withoutByteOrderMark(try String(contentsOf: url, encoding: .utf8))
         } catch {
             throw .invalidFile(path: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
         }
