@@ -28,16 +28,28 @@ import Testing
         /// The task's dataset and the flags of the run (model widths, window, batch, epochs).
         let data: @Sendable () -> String
         let arguments: [String]
-        /// What the report's held-out macro metric must exceed, and what chance scores.
+        /// What the report's held-out macro metric must exceed (chance: macro AUROC 0.5; macro F1 about 0.16 for
+        /// always the majority class N of this set, 0.25 at best for guessing).
         let metric: String
         let floor: Double
+        /// `synth` flags of records of the task, for `predict`.
+        let records: [String]
         var testDescription: String { model }
     }
 
+    static let singleLead = ["--class-weights", "balanced", "--length", "3000", "--batch-size", "32", "--epochs", "8", "--lr", "0.01"]
+    static let twelveLead = ["--length", "2000", "--batch-size", "16", "--epochs", "4", "--lr", "0.003"]
+    /// Measured (2026-12-01): held-out macro F1 0.49 (cnn1d), 0.51 (cnn1d-twin); macro AUROC 0.76 (se-resnet34 at
+    /// widths 16-16-32-32, so reduction 16 leaves 1-2 hidden units), 0.79 (resnet, its preset widths).
     static let cases = [
-        Case(model: "cnn1d", data: { cinc2017 }, arguments: ["--class-weights", "balanced", "--length", "3000", "--batch-size", "32",
-                                                             "--epochs", "8", "--lr", "0.01"],
-             metric: "macro F1", floor: 0.4),
+        Case(model: "cnn1d", data: { cinc2017 }, arguments: singleLead, metric: "macro F1", floor: 0.4,
+             records: ["--style", "cinc2017"]),
+        Case(model: "se-resnet34", data: { TestDatasets.simulated400 }, arguments: ["--widths", "16,16,32,32"] + twelveLead,
+             metric: "macro AUROC", floor: 0.65, records: []),
+        Case(model: "cnn1d-twin", data: { cinc2017 }, arguments: singleLead, metric: "macro F1", floor: 0.4,
+             records: ["--style", "cinc2017"]),
+        Case(model: "resnet", data: { TestDatasets.simulated400 }, arguments: twelveLead, metric: "macro AUROC", floor: 0.65,
+             records: []),
     ]
 
     /// The held-out macro metric of a finished run's `report/test.json`: macro F1 (single-label) or macro AUROC.
@@ -85,6 +97,13 @@ import Testing
                                                   ranks: 2, in: directory)
             #expect(evaluated.status == 0, "\(precision): \(evaluated.error)")
         }
+        let synth = try CommandRunner.run(["synth", "--out", "records", "--records", "3"] + zoo.records, in: directory)
+        try #require(synth.status == 0, "\(synth.error)")
+        let predicted = try CommandRunner.run(["predict", "--checkpoint", best, "--data", "records", "--out", "outputs",
+                                               "--cache-dir", "cache", "--threads", "1"], ranks: 2, in: directory)
+        #expect(predicted.status == 0, "\(predicted.error)")
+        let outputs = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("outputs").path)) ?? []
+        #expect(outputs.filter { $0.hasSuffix(".csv") }.count == 3, "\(outputs)")
         let bench = try CommandRunner.run(["bench", "--model", zoo.model, "--batch-size", "2", "--length", "1000", "--steps", "1",
                                            "--threads", "1", "--precision", "bf16", "--json"])
         #expect(bench.status == 0 && bench.output.contains("\"model\""), "\(bench.output)\(bench.error)")
