@@ -12,8 +12,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Times the trainer's own steps (loading, forward, BCE-with-logits, backward with the bucketed \
             all-reduce, Adam) after a warm-up step, then eval-mode forward passes, on random \
-            [batch, 12, length] input with 27 outputs. Compare with \
-            bench/torch_resnet1d_bench.py (in the repository) run with the same --threads and batch size.
+            [batch, leads, length] input with --model's leads and outputs (ResNets 12 and 27, CNNs 1 and 4). \
+            Compare with bench/torch_conv_zoo_bench.py --model M (in the repository) run with the same --threads, \
+            batch size and length.
 
             Under mpirun every rank runs --batch-size samples per step and the gradients are all-reduced as in \
             training; rank 0 reports the job's samples/s and the share of step time spent waiting on the \
@@ -91,7 +92,7 @@ struct BenchCommand: ParsableCommand {
         let macs = Double(model.multiplyAccumulates(length: length))
         let limit = MachineLimit(cores: threads * world.size, precision: model.precision)
         let result = BenchResult(
-            model: configuration.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
+            model: configuration.name, parameters: model.parameters.parameterCount, batchSize: batchSize, leads: model.input.leads, length: length,
             steps: steps, ranks: world.size, threads: threads, precision: model.precision.rawValue,
             nativeBFloat16: ComputePrecision.bfloat16IsNative, limitGFLOPS: limit.gflops, limitBasis: limit.basis,
             trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
@@ -126,6 +127,7 @@ struct BenchResult: Codable {
     let model: String
     let parameters: Int
     let batchSize: Int
+    let leads: Int
     let length: Int
     let steps: Int
     let ranks: Int
@@ -148,7 +150,7 @@ struct BenchResult: Codable {
 
     var text: String {
         """
-        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps, precision \(precision)\(precision == "bf16" && !nativeBFloat16 ? " (emulated)" : "")
+        model \(model) (\(parameters) parameters), batch \(batchSize) x \(leads) x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps, precision \(precision)\(precision == "bf16" && !nativeBFloat16 ? " (emulated)" : "")
         train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * trainGFLOPS / limitGFLOPS))% of the limit, all-reduce wait \(String(format: "%.1f", allReduceWaitShare * 100))% of step)
         infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * inferGFLOPS / limitGFLOPS))% of the limit)
         machine limit \(String(format: "%.0f", limitGFLOPS)) GFLOP/s: \(limitBasis)

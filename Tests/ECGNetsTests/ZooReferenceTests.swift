@@ -64,6 +64,14 @@ import Testing
                 == 2 * (14_165 - 325) + 128 * 5 + 5)
     }
 
+    /// The memory estimate made before allocating counts exactly the parameters and buffers of every named network.
+    @Test(arguments: ModelConfiguration.named.keys.sorted()) func memoryEstimateCountsTheNetwork(_ name: String) throws {
+        let configuration = try #require(ModelConfiguration.named[name]).sized(leads: 12, classes: 27)
+        let store = configuration.makeModel(seed: 0).parameters
+        let estimate = MemoryEstimate(model: configuration, samples: 1, length: 1000, optimizerBlocks: 2, training: true)
+        #expect(estimate.parameterCount == Double(store.parameterCount + store.layout.bufferCount), "\(name)")
+    }
+
     @Test(arguments: networks) func forwardLossGradientsAndRunningStatistics(_ name: String) throws {
         let (reference, model) = try Self.model(name)
         let logits = model.forward(reference.input, training: true, dropoutKey: 0)

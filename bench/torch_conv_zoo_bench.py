@@ -1,6 +1,6 @@
 """PyTorch (CPU) training and inference throughput of the convolutional model zoo, the peer of
 `dist-train bench --model M` (same network, input shape, loss and optimizer).
-Usage: python torch_zoo_bench.py --model cnn1d|cnn1d-twin|resnet|se-resnet34|resnet34|resnet18 [--threads N]
+Usage: python torch_conv_zoo_bench.py --model cnn1d|cnn1d-twin|resnet|se-resnet34|resnet34|resnet18 [--threads N]
                                  [--batch B] [--steps S] [--length L] [--precision fp32|bf16]
 The networks are Tests/ECGNetsTests/Fixtures/torch_reference.py's, the ones the PyTorch traces check dist-train
 against, at the widths of `--model`'s preset (ModelConfiguration.named): cnn1d and cnn1d-twin take 1 lead and 4
