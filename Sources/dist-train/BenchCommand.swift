@@ -12,10 +12,11 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Times the trainer's own steps (loading, forward, BCE-with-logits, backward with the bucketed \
             all-reduce, Adam) after a warm-up step, then eval-mode forward passes, on random \
-            [batch, leads, length] input with the network's outputs, and reports both as GFLOP/s and as a \
-            share of the machine's limit: the arithmetic peak of the same threads, measured by running the \
-            instruction the kernels use (vfmadd231ps, or vdpbf16ps in bf16). Compare with \
-            bench/torch_resnet1d_bench.py (in the repository) run with the same --threads and batch size.
+            [batch, leads, length] input with --model's leads and outputs (ResNets 12 and 27, CNNs 1 and 4), and \
+            reports both as GFLOP/s and as a share of the machine's limit: the arithmetic peak of the same threads, \
+            measured by running the instruction the kernels use (vfmadd231ps, or vdpbf16ps in bf16). Compare with \
+            bench/torch_resnet1d_bench.py or bench/torch_conv_zoo_bench.py --model M (in the repository) run with \
+            the same --threads, batch size and length.
 
             Under mpirun every rank runs --batch-size samples per step and the gradients are all-reduced as in \
             training; rank 0 reports the job's samples/s and the share of step time spent waiting on the \

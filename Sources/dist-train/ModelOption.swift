@@ -2,18 +2,18 @@ import ArgumentParser
 import ECGNets
 import Foundation
 
-/// `--model` values: the named depths of `ResNet1DConfiguration.Depth`.
+/// `--model` values: the architectures `ModelConfiguration.named` lists.
 struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    let depth: ResNet1DConfiguration.Depth
+    let configuration: ModelConfiguration
     let name: String
 
     init?(argument: String) {
-        guard let depth = ResNet1DConfiguration.Depth.named[argument.lowercased()] else { return nil }
-        self.depth = depth
+        guard let configuration = ModelConfiguration.named[argument.lowercased()] else { return nil }
+        self.configuration = configuration
         name = argument.lowercased()
     }
 
-    static var allValueStrings: [String] { ResNet1DConfiguration.Depth.named.keys.sorted() }
+    static var allValueStrings: [String] { ModelConfiguration.named.keys.sorted() }
 
     var description: String { name }
 
@@ -23,18 +23,25 @@ struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
 /// The network options `train`, `bench` and `bench-checkpoint` share: architecture, depth, stage widths and dropout.
 /// Input leads and output classes are not options: they come from the task.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")) (1-D ResNets of BasicBlocks).")
+    /// What `--model` offers, one clause per architecture.
+    static let modelHelp: String = "Network: " + ModelName.allValueStrings.joined(separator: ", ") + ". resnet18/34: 1-D ResNets of "
+        + "BasicBlocks (DESIGN.md §8); resnet: 3 stages 32-64-128 (CinC 2017 studies); se-resnet34: ResNet34 with "
+        + "squeeze-and-excitation (reduction 16) in every block (CinC 2020 leaders); cnn1d: four Conv(k5)-BN-ReLU blocks "
+        + "8-16-32-64, 14.2 K parameters (single-lead rhythm studies); cnn1d-twin: two cnn1d branches concatenated."
+
+    @Option(help: ArgumentHelp(Self.modelHelp))
     var model: ModelName = .resnet34
 
-    @Option(help: ArgumentHelp("Blocks of each stage, comma-separated, instead of --model's (e.g. 2,2,2 for a 3-stage ResNet); "
-                                   + "as many stages as --widths has values.", valueName: "n,n,..."))
+    @Option(help: ArgumentHelp("Blocks of each stage of a ResNet, comma-separated, instead of --model's (e.g. 2,2,2 for a "
+                                   + "3-stage ResNet); as many stages as --widths has values.", valueName: "n,n,..."))
     var blocksPerStage: String?
 
-    @Option(help: "Channels of the stages, comma-separated (one per stage).")
-    var widths = "64,128,256,512"
+    @Option(help: ArgumentHelp("Channels of the stages (ResNets) or blocks (cnn1d), comma-separated, instead of --model's "
+                                   + "(resnet34: 64,128,256,512).", valueName: "n,n,..."))
+    var widths: String?
 
-    @Option(help: "Dropout probability inside the residual blocks.")
-    var dropout: Float = 0.2
+    @Option(help: "Dropout probability inside the residual blocks (ResNets; default 0.2).")
+    var dropout: Float?
 
     @Option(help: ArgumentHelp("The network as data instead of the options above: a JSON file, or the JSON itself, as "
                                    + "`inspect` prints it ({\"architecture\": \"resnet1d\", \"configuration\": {...}}).",
@@ -42,33 +49,54 @@ struct ModelOptions: ParsableArguments {
     var modelConfiguration: String?
 
     func validate() throws {
-        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1).") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1).") }
         _ = try configuration()
     }
 
-    /// The architecture these options describe, for the Challenge task's 12 leads and 27 classes (training sizes it
-    /// to its task).
+    /// The architecture these options describe, for the task of `--model`'s preset (training sizes it to its task).
     func configuration() throws -> ModelConfiguration {
         if let modelConfiguration { return try Self.decode(modelConfiguration) }
-        let depth = try parsedDepth()
-        return .resnet1D(ResNet1DConfiguration(depth: depth, widths: try parsedWidths(stages: depth.blocksPerStage.count),
-                                               dropout: dropout))
-    }
-
-    private func parsedDepth() throws -> ResNet1DConfiguration.Depth {
-        guard let blocksPerStage else { return model.depth }
-        let values = blocksPerStage.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--blocks-per-stage needs positive integers, e.g. 3,4,6,3 (got '\(blocksPerStage)').")
+        switch model.configuration {
+        case var .resnet1D(configuration):
+            if let blocksPerStage { configuration.depth = try Self.parsedDepth(blocksPerStage) }
+            configuration.widths = try parsedWidths(count: configuration.depth.blocksPerStage.count,
+                                                    default: configuration.widths, what: "one per stage")
+            if let dropout { configuration.dropout = dropout }
+            return .resnet1D(configuration)
+        case var .cnn1D(configuration):
+            guard blocksPerStage == nil && dropout == nil else {
+                throw ValidationError("--blocks-per-stage and --dropout apply to the ResNets; \(model) has neither (its blocks "
+                                      + "are its --widths).")
+            }
+            if let widths { configuration.widths = try Self.parsedIntegers(widths, "--widths", example: "8,16,32,64") }
+            return .cnn1D(configuration)
         }
-        return ResNet1DConfiguration.Depth(blocksPerStage: values.compactMap { $0 })
     }
 
-    private func parsedWidths(stages: Int) throws -> [Int] {
+    private static func parsedDepth(_ blocksPerStage: String) throws -> ResNet1DConfiguration.Depth {
+        ResNet1DConfiguration.Depth(blocksPerStage: try parsedIntegers(blocksPerStage, "--blocks-per-stage", example: "3,4,6,3"))
+    }
+
+    private static func parsedIntegers(_ text: String, _ flag: String, example: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("\(flag) needs positive integers, e.g. \(example) (got '\(text)').")
+        }
+        return values.compactMap { $0 }
+    }
+
+    private func parsedWidths(count: Int, default preset: [Int], what: String) throws -> [Int] {
+        guard let widths else {
+            guard preset.count == count else {
+                throw ValidationError("--widths needs \(count) positive integers, \(what), e.g. "
+                                      + "\([64, 128, 256, 512, 1024].prefix(count).map(String.init).joined(separator: ",")).")
+            }
+            return preset
+        }
         let values = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == stages, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--widths needs \(stages) positive integers, one per stage, e.g. "
-                                  + "\([64, 128, 256, 512].prefix(stages).map(String.init).joined(separator: ",")) (got '\(widths)').")
+        guard values.count == count, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--widths needs \(count) positive integers, \(what), e.g. "
+                                  + "\([64, 128, 256, 512, 1024].prefix(count).map(String.init).joined(separator: ",")) (got '\(widths)').")
         }
         return values.compactMap { $0 }
     }

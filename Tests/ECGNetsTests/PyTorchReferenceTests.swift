@@ -153,17 +153,21 @@ struct PyTorchReference: @unchecked Sendable {
             }
         }
 
-        /// `(name, shape)` of a `{name: {shape, data}}` object, in PyTorch `state_dict` order.
+        /// `(name, shape)` of a `{name: {shape, data}}` object, in PyTorch `state_dict` order (the trace's `order`
+        /// list where it has one).
         func named(_ path: [String]) -> [(name: String, shape: [Int])] {
             guard let dictionary = object(path) as? [String: Any] else { return [] }
-            return PyTorchReference.stateDictOrder(dictionary.keys).map { name in
+            let names = (root["order"] as? [String]).map { order in order.filter { dictionary[$0] != nil } }
+                ?? PyTorchReference.stateDictOrder(dictionary.keys)
+            return names.map { name in
                 (name, (dictionary[name] as? [String: Any])?["shape"] as? [Int] ?? [])
             }
         }
     }
 
-    static func load() -> PyTorchReference? {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/resnet1d-tiny")
+    /// The traces in `Fixtures/<folder>` (resnet1d-tiny, or a network of zoo-tiny).
+    static func load(_ folder: String = "resnet1d-tiny") -> PyTorchReference? {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(folder)")
         func trace(_ file: String) -> Trace? {
             guard let data = try? Data(contentsOf: folder.appendingPathComponent(file)),
                   let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
@@ -219,7 +223,7 @@ struct PyTorchReference: @unchecked Sendable {
         return ResNet1D(configuration, seed: 0)
     }
 
-    func loadInitialState(into model: ResNet1D) throws {
+    func loadInitialState(into model: any ECGModel) throws {
         for (name, _) in float32.named(["initial_state"]) {
             let entry = try #require(model.parameters.entry(named: name) as ParameterEntry?)
             let values = try #require(float32.values(["initial_state", name]))

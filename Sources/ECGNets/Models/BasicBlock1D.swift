@@ -1,22 +1,23 @@
 import DistTensor
 
-/// A residual BasicBlock: `relu(bn2(conv2(drop(relu(bn1(conv1(x)))))) + shortcut(x))`, where the
-/// shortcut is the identity or, when stride or width change, a 1×1 convolution and BatchNorm. Activations
-/// are channels-last `[N, L, C]` (see `Tensor`).
+/// A residual BasicBlock: `relu(se(bn2(conv2(drop(relu(bn1(conv1(x))))))) + shortcut(x))`, where `se` is a
+/// squeeze-and-excitation gate (SE-ResNet, Hu et al. 2018) or nothing, and the shortcut is the identity or, when
+/// stride or width change, a 1×1 convolution and BatchNorm. Activations are channels-last `[N, L, C]` (see `Tensor`).
 ///
-/// Parameter names follow the PyTorch reference: `c1`, `b1`, `c2`, `b2`, `down.0`, `down.1`.
+/// Parameter names follow the PyTorch reference: `c1`, `b1`, `c2`, `b2`, `se.fc1`, `se.fc2`, `down.0`, `down.1`.
 final class BasicBlock1D {
     let conv1: Conv1D
     let norm1: BatchNorm1D
     let dropout: Dropout
     let conv2: Conv1D
     let norm2: BatchNorm1D
+    let excitation: SqueezeExcitation1D?
     let downsample: (conv: Conv1D, norm: BatchNorm1D)?
 
     private var output: Tensor?
 
     init(name: String, inChannels: Int, outChannels: Int, stride: Int, kernel: Int, dropout: Float,
-         layout: inout ParameterLayout, workspace: Workspace) {
+         squeezeExcitation reduction: Int? = nil, layout: inout ParameterLayout, workspace: Workspace) {
         let padding = kernel / 2
         conv1 = Conv1D(name: "\(name).c1", inChannels: inChannels, outChannels: outChannels, kernelSize: kernel,
                        stride: stride, padding: padding, layout: &layout, workspace: workspace)
@@ -25,6 +26,7 @@ final class BasicBlock1D {
                        stride: 1, padding: padding, layout: &layout, workspace: workspace)
         norm2 = BatchNorm1D(name: "\(name).b2", channels: outChannels, layout: &layout)
         self.dropout = Dropout(probability: dropout)
+        excitation = reduction.map { SqueezeExcitation1D(name: "\(name).se", channels: outChannels, reduction: $0, layout: &layout) }
         if stride != 1 || inChannels != outChannels {
             let conv = Conv1D(name: "\(name).down.0", inChannels: inChannels, outChannels: outChannels, kernelSize: 1,
                               stride: stride, layout: &layout, workspace: workspace)
@@ -37,7 +39,8 @@ final class BasicBlock1D {
     func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, dropoutKey: UInt64) -> Tensor {
         guard training else { return evaluate(x, store) }
         let h = norm1.forward(conv1.forward(x, store), store, training: true, rectify: true)
-        let y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
+        var y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
+        if let excitation { y = excitation.forward(y, store, training: true) }
         let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: true) } ?? x
         Elementwise.addAndRectify(shortcut, into: y)
         output = y
@@ -48,7 +51,8 @@ final class BasicBlock1D {
     /// the first into its post-op, so the block makes no separate normalisation passes.
     private func evaluate(_ x: Tensor, _ store: ParameterStore) -> Tensor {
         let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true))
-        let y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
+        var y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
+        if let excitation { y = excitation.forward(y, store, training: false) }
         let shortcut = downsample.map { $0.conv.forward(x, store, epilogue: $0.norm.evaluationEpilogue(store, rectify: false)) } ?? x
         Elementwise.addAndRectify(shortcut, into: y)
         return y
@@ -58,9 +62,10 @@ final class BasicBlock1D {
     func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
         guard let y = output else { preconditionFailure("BasicBlock1D.backward before forward") }
         ReLU.backward(inPlace: dy, output: y)
-        let dh = dropout.backward(conv2.backward(norm2.backward(dy, store), store))
+        let dResidual = excitation.map { $0.backward(dy, store) } ?? dy
+        let dh = dropout.backward(conv2.backward(norm2.backward(dResidual, store, inPlace: excitation != nil), store))
         let dx = conv1.backward(norm1.backward(dh, store, inPlace: true), store)
-        // After norm2, `dy` serves only the shortcut: its BatchNorm may overwrite it.
+        // After norm2 (and the gate, which leaves `dy` alone), `dy` serves only the shortcut: its BatchNorm may overwrite it.
         let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store, inPlace: true), store) } ?? dy
         Elementwise.add(dShortcut, into: dx)
         return dx

@@ -9,14 +9,23 @@ import Foundation
 public enum ModelConfiguration: Sendable, Equatable {
     /// The 1-D ResNet of DESIGN.md §8 (ResNet18, ResNet34, or any other blocks per stage and stage count).
     case resnet1D(ResNet1DConfiguration)
+    /// The small 1-D CNN of the single-lead studies, one branch (`cnn1d`) or two (`cnn1d-twin`).
+    case cnn1D(CNN1DConfiguration)
 
     /// The ResNet34-1D of DESIGN.md §8.
     public static let resnet34 = ModelConfiguration.resnet1D(.resnet34)
+
+    /// The architectures `--model` names, each documented where its configuration is defined.
+    public static let named: [String: ModelConfiguration] = [
+        "resnet18": .resnet1D(.resnet18), "resnet34": .resnet34, "resnet": .resnet1D(.small),
+        "se-resnet34": .resnet1D(.seResNet34), "cnn1d": .cnn1D(.cnn1d), "cnn1d-twin": .cnn1D(.twin),
+    ]
 
     /// The network this configuration describes, initialised from `seed`.
     public func makeModel(seed: UInt64) -> any ECGModel {
         switch self {
         case let .resnet1D(configuration): ResNet1D(configuration, seed: seed)
+        case let .cnn1D(configuration): CNN1D(configuration, seed: seed)
         }
     }
 
@@ -24,13 +33,15 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var architecture: String {
         switch self {
         case .resnet1D: "resnet1d"
+        case .cnn1D: "cnn1d"
         }
     }
 
     /// A short name for messages and the `model` attribute, e.g. `resnet34`.
     public var name: String {
         switch self {
-        case let .resnet1D(configuration): configuration.depth.description
+        case let .resnet1D(configuration): configuration.name
+        case let .cnn1D(configuration): configuration.name
         }
     }
 
@@ -38,6 +49,7 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var input: ModelInput {
         switch self {
         case let .resnet1D(configuration): ModelInput(leads: configuration.leads)
+        case let .cnn1D(configuration): ModelInput(leads: configuration.leads)
         }
     }
 
@@ -46,6 +58,7 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var classes: Int {
         switch self {
         case let .resnet1D(configuration): configuration.classes
+        case let .cnn1D(configuration): configuration.classes
         }
     }
 
@@ -56,6 +69,9 @@ public enum ModelConfiguration: Sendable, Equatable {
             configuration.leads = leads
             configuration.classes = classes
             return .resnet1D(configuration)
+        case var .cnn1D(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .cnn1D(configuration)
         }
     }
 
@@ -63,6 +79,7 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var summary: String {
         switch self {
         case let .resnet1D(configuration): configuration.summary
+        case let .cnn1D(configuration): configuration.summary
         }
     }
 
@@ -70,6 +87,8 @@ public enum ModelConfiguration: Sendable, Equatable {
     public func describe(differingFrom other: ModelConfiguration) -> String {
         switch (self, other) {
         case let (.resnet1D(mine), .resnet1D(theirs)): mine.describe(differingFrom: theirs)
+        case let (.cnn1D(mine), .cnn1D(theirs)): mine.describe(differingFrom: theirs)
+        default: summary
         }
     }
 
@@ -82,6 +101,10 @@ public enum ModelConfiguration: Sendable, Equatable {
             attributes += [("blocks_per_stage", .integers(configuration.depth.blocksPerStage.map(Int64.init))),
                            ("widths", .integers(configuration.widths.map(Int64.init))),
                            ("dropout", .double(Double(configuration.dropout)))]
+            if let reduction = configuration.squeezeExcitation { attributes.append(("se_reduction", .integer(Int64(reduction)))) }
+        case let .cnn1D(configuration):
+            attributes += [("widths", .integers(configuration.widths.map(Int64.init))), ("kernel", .integer(Int64(configuration.kernel))),
+                           ("branches", .integer(Int64(configuration.branches)))]
         }
         return attributes
     }
@@ -106,10 +129,12 @@ extension ModelConfiguration: Codable {
         switch architecture {
         case "resnet1d":
             self = .resnet1D(try container.decode(ResNet1DConfiguration.self, forKey: .configuration))
+        case "cnn1d":
+            self = .cnn1D(try container.decode(CNN1DConfiguration.self, forKey: .configuration))
         default:
             throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
                                                    debugDescription: "unknown architecture '\(architecture)' (this "
-                                                       + "dist-train knows resnet1d)")
+                                                       + "dist-train knows resnet1d, cnn1d)")
         }
     }
 
@@ -118,6 +143,7 @@ extension ModelConfiguration: Codable {
         try container.encode(architecture, forKey: .architecture)
         switch self {
         case let .resnet1D(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .cnn1D(configuration): try container.encode(configuration, forKey: .configuration)
         }
     }
 }

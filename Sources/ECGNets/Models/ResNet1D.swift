@@ -1,7 +1,8 @@
 import DistTensor
 
 /// The multi-label 1-D ResNet of DESIGN.md §8: stem convolution, BatchNorm, ReLU and max-pool,
-/// stages of BasicBlocks, global average pooling and a linear classifier.
+/// stages of BasicBlocks (with a squeeze-and-excitation gate each in an SE-ResNet), global average pooling and a
+/// linear classifier.
 ///
 /// All parameters live in one `ParameterStore`, named as the PyTorch reference's `state_dict`
 /// (`stem.0.weight`, `body.3.down.1.running_var`, `fc.bias`), so checkpoints and reference
@@ -21,7 +22,8 @@ public final class ResNet1D {
     private let stemNorm: BatchNorm1D
     private let stemPool: MaxPool1D
     private let blocks: [BasicBlock1D]
-    private let pool = GlobalAveragePool1D()
+    private let pool = AdaptiveAveragePool1D(outputSize: 1)
+    private let flatten = Flatten()
     private let classifier: Linear
 
     /// Builds the network and initialises its parameters from `seed` (Kaiming-normal fan-out
@@ -42,7 +44,8 @@ public final class ResNet1D {
                 let stride = index == 0 && stage > 0 ? 2 : 1
                 blocks.append(BasicBlock1D(name: "body.\(blocks.count)", inChannels: channels, outChannels: width,
                                            stride: stride, kernel: configuration.blockKernel,
-                                           dropout: configuration.dropout, layout: &layout, workspace: workspace))
+                                           dropout: configuration.dropout, squeezeExcitation: configuration.squeezeExcitation,
+                                           layout: &layout, workspace: workspace))
                 channels = width
             }
         }
@@ -69,14 +72,14 @@ public final class ResNet1D {
             h = block.forward(h, parameters, training: training,
                               dropoutKey: RandomStream.mix(dropoutKey ^ UInt64(index + 1)))
         }
-        return classifier.forward(pool.forward(h), parameters)
+        return classifier.forward(flatten.forward(pool.forward(h)), parameters)
     }
 
     /// Accumulates every parameter gradient for `dLogits`, the gradient of the loss with
     /// respect to the last training forward's logits. `gradientsReady(offset)` is called whenever every
     /// gradient from `offset` to the end of the parameter block is final (for overlapping all-reduce).
     public func backward(_ dLogits: Tensor, gradientsReady: (Int) -> Void = { _ in }) {
-        var g = pool.backward(classifier.backward(dLogits, parameters))
+        var g = pool.backward(flatten.backward(classifier.backward(dLogits, parameters)))
         gradientsReady(classifier.weight.offset)
         for block in blocks.reversed() {
             g = block.backward(g, parameters)

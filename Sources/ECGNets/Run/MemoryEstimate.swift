@@ -17,14 +17,32 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// `samples` windows of `length` samples per rank through `model`; `optimizerBlocks` state blocks of the
     /// parameters' size (0 for inference, which also keeps no gradients and only two layers' activations).
     public init(model: ModelConfiguration, samples: Int, length: Int, optimizerBlocks: Int, training: Bool) {
-        switch model {
-        case let .resnet1D(configuration):
-            let (parameters, buffers, activations) = Self.resnet1D(configuration, length: Double(length), training: training)
-            parameterCount = parameters + buffers
-            modelBytes = 4 * ((training ? 2 : 1) * parameters + buffers)
-            optimizerBytes = 4 * Double(optimizerBlocks) * parameters
-            activationBytes = 4 * Double(samples) * (Double(configuration.leads) * Double(length) + activations)
+        let (parameters, buffers, activations) = switch model {
+        case let .resnet1D(configuration): Self.resnet1D(configuration, length: Double(length), training: training)
+        case let .cnn1D(configuration): Self.cnn1D(configuration, length: Double(length), training: training)
         }
+        parameterCount = parameters + buffers
+        modelBytes = 4 * ((training ? 2 : 1) * parameters + buffers)
+        optimizerBytes = 4 * Double(optimizerBlocks) * parameters
+        activationBytes = 4 * Double(samples) * (Double(model.leads) * Double(length) + activations)
+    }
+
+    /// Parameters, buffers and per-sample activation floats of a CNN1D.
+    private static func cnn1D(_ configuration: CNN1DConfiguration, length: Double, training: Bool)
+        -> (parameters: Double, buffers: Double, activations: Double) {
+        var (parameters, buffers, kept, largest) = (0.0, 0.0, 0.0, 0.0)
+        var (channels, position) = (Double(configuration.leads), length)
+        for width in configuration.widths.map(Double.init) {
+            parameters += channels * width * Double(configuration.kernel) + 3 * width
+            buffers += 2 * width
+            // Convolution and normalisation outputs, and the pooled one.
+            kept += 2.5 * width * position
+            largest = max(largest, width * position)
+            (channels, position) = (width, (position / 2).rounded(.down))
+        }
+        let branches = Double(configuration.branches)
+        parameters = branches * parameters + (branches * channels + 1) * Double(configuration.classes)
+        return (parameters, branches * buffers, training ? branches * kept : 2 * largest)
     }
 
     /// Parameters, buffers and per-sample activation floats of a ResNet1D (Double: extreme widths must not overflow).
@@ -44,14 +62,18 @@ public struct MemoryEstimate: Sendable, Equatable {
             for index in 0..<count {
                 let stride = index == 0 && stage > 0 ? 2.0 : 1.0
                 parameters += channels * width * kernel + width * width * kernel + 4 * width
+                if let reduction = configuration.squeezeExcitation {
+                    let hidden = max(1, (width / Double(reduction)).rounded(.down))
+                    parameters += 2 * width * hidden + hidden + width
+                }
                 buffers += 4 * width
                 if stride != 1 || channels != width {
                     parameters += channels * width + 2 * width
                     buffers += 2 * width
                 }
                 position = (position / stride).rounded(.up)
-                // Two convolutions, two normalisations, two ReLUs (and the sum) per block.
-                kept += 6 * width * position
+                // Two convolutions, two normalisations, two ReLUs (and the sum) per block, and the gate's output.
+                kept += (configuration.squeezeExcitation == nil ? 6 : 7) * width * position
                 largest = max(largest, width * position)
                 channels = width
             }

@@ -46,35 +46,8 @@ def fresh():
 def trace(foreach):
     """The Float32 trace with the keys of reference.json (the same computation as make_float64_trace.py)."""
     x, y = f64.tensor(reference["input"]).float(), f64.tensor(reference["targets"]).float()
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    out = {}
-    model = fresh()
-    logits = model(x)
-    loss = loss_fn(logits, y)
-    loss.backward()
-    out["logits"], out["loss"] = f64.dump(logits), loss.item()
-    out["gradients"] = {k: f64.dump(p.grad) for k, p in model.named_parameters()}
-    out["state_after_forward"] = {k: f64.dump(v) for k, v in model.state_dict().items() if "running" in k}
-    for name in ("adam", "adamw", "sgd"):
-        hyper = {k: v for k, v in reference[name]["hyper"].items()
-                 if k not in ("differentiable", "capturable", "decoupled_weight_decay", "foreach", "fused")}
-        model = fresh()
-        optimizer = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name](
-            model.parameters(), foreach=foreach, **hyper)
-        losses = []
-        for _ in range(3):
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            losses.append(loss.item())
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            eval_logits = model(x)
-        out[name] = {"losses_before_each_step": losses,
-                     "state_after_3_steps": {k: f64.dump(v) for k, v in model.state_dict().items()},
-                     "eval_logits_after_3_steps": f64.dump(eval_logits)}
-    return out
+    return f64.trace(fresh, x, y, torch.nn.BCEWithLogitsLoss(),
+                     f64.optimizers(("differentiable", "capturable", "decoupled_weight_decay", "foreach", "fused")), foreach)
 
 
 def variants():
