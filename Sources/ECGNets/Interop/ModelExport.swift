@@ -2,15 +2,18 @@ import DistTensor
 import Foundation
 
 /// `dist-train export`: a checkpoint's network written for other tools. `stateDict` is every tensor under its
-/// PyTorch `state_dict` name (`.npz`, see `StateDictArchive`).
+/// PyTorch `state_dict` name (`.npz`, see `StateDictArchive`); `onnx` the inference graph of a model that
+/// describes itself (`ONNXGraphDescribing`) with its preprocessing as metadata (`ONNXModelFile`).
 public enum ModelExport {
     public enum Format: String, Sendable, CaseIterable {
         case stateDict = "state-dict"
+        case onnx
 
         /// The file name ending this format writes.
         public var fileExtension: String {
             switch self {
             case .stateDict: "npz"
+            case .onnx: "onnx"
             }
         }
     }
@@ -33,6 +36,12 @@ public enum ModelExport {
             data = StateDictArchive.npz(of: model.parameters, numBatchesTracked: reader.metadata.globalStep)
             what = "\(model.parameters.layout.entries.count) tensors of \(model.architecture.name) under their PyTorch "
                 + "state_dict names (plus num_batches_tracked per BatchNorm)"
+        case .onnx:
+            data = try ONNXModelFile.data(model: model, metadata: reader.metadata)
+            what = "\(model.architecture.name) in inference form (BatchNorm running statistics, no dropout), input 'ecg' "
+                + "[batch, \(model.input.leads), \(reader.metadata.windowLength)], outputs 'logits' and 'probabilities' "
+                + "(\(reader.metadata.task.labelKind == .singleLabel ? "softmax" : "sigmoid")), ONNX IR version "
+                + "\(ONNXGraph.irVersion), opset \(ONNXGraph.opset), preprocessing in metadata_props"
         }
         do {
             try data.write(to: output, options: .atomic)
