@@ -9,8 +9,9 @@ enum PythonEnvironment {
     /// onnx, onnxruntime and tensorboard (with numpy): about 40 s to install from PyPI on the development machine.
     static let tools = ["numpy", "onnx", "onnxruntime", "tensorboard"]
 
-    /// PyTorch's CPU build and numpy, from PyTorch's CPU index only (PyPI's default Linux wheel pulls CUDA).
-    /// `DIST_TRAIN_TORCH_PYTHON` names an interpreter that has them already (e.g. a shared torch venv).
+    /// PyTorch and numpy from PyPI (the only package index the project's machines and CI reach; its Linux wheel
+    /// brings CUDA libraries too, about 5.6 GB and 3 minutes once, then cached). `DIST_TRAIN_TORCH_PYTHON` names an
+    /// interpreter that has them already (e.g. a shared torch venv).
     static let torch = ["numpy", "torch"]
 
     /// Whether the tests can run: the venvs exist or PyPI answers (checked once).
@@ -55,9 +56,7 @@ enum PythonEnvironment {
         let started = Date()
         let venv = try run(URL(fileURLWithPath: "/usr/bin/python3"), ["-m", "venv", partial.path])
         guard venv.status == 0 else { throw Failure("python3 -m venv failed (install python3-venv): \(venv.error)") }
-        // Only PyTorch's CPU index (it has numpy too): with PyPI as a fallback pip would fetch the CUDA build, gigabytes.
-        let index = packages == torch ? ["--index-url", "https://download.pytorch.org/whl/cpu"] : []
-        let pip = try run(partial.appendingPathComponent("bin/pip"), ["install", "--quiet"] + index + packages)
+        let pip = try run(partial.appendingPathComponent("bin/pip"), ["install", "--quiet"] + packages)
         guard pip.status == 0 else { throw Failure("pip install \(packages.joined(separator: " ")) failed: \(pip.error)") }
         // Only the finished tree gets the final name (its `bin/python` and `pyvenv.cfg` work there; the pip script's
         // first line still names the temporary path, and the tests run `bin/python` only). Another process that
