@@ -9,7 +9,7 @@ struct DistTrain: ParsableCommand {
         abstract: "Train 1-D networks (a ResNet by default) on ECGs, data-parallel over MPI.",
         version: DistTrainVersion.current,
         subcommands: [TrainCommand.self, BenchCommand.self, SynthCommand.self, PrepareCommand.self, DatasetCommand.self,
-                      ScoreCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self,
+                      ScoreCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, ExportCommand.self,
                       CheckpointBenchCommand.self, CheckMPICommand.self],
         defaultSubcommand: TrainCommand.self)
 }

@@ -99,6 +99,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory for the per-rank JSON-lines metrics logs.")
     var logDir = "dist-train-logs"
 
+    @Option(help: "Rank 0 writes TensorBoard event files into this directory (scalars per step and validation, HParams).")
+    var tensorboard: String?
+
     @Option(help: "After training, rank 0 writes every parameter and buffer here as raw little-endian float32, in state_dict order.")
     var parametersOut: String?
 
@@ -143,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         run.checkpoints = checkpointing.settings
         run.logDirectory = URL(fileURLWithPath: logDir)
         run.parametersOut = parametersOut.map { URL(fileURLWithPath: $0) }
+        run.tensorBoardDirectory = tensorboard.map { URL(fileURLWithPath: $0) }
         run.threads = threads
         run.precision = arithmetic.precision
         run.commandLine = Array(CommandLine.arguments.dropFirst())

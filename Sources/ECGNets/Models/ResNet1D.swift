@@ -18,13 +18,13 @@ public final class ResNet1D {
 
     private let channelsLast = ChannelsLast()
 
-    private let stemConv: Conv1D
-    private let stemNorm: BatchNorm1D
-    private let stemPool: MaxPool1D
-    private let blocks: [BasicBlock1D]
+    let stemConv: Conv1D
+    let stemNorm: BatchNorm1D
+    let stemPool: MaxPool1D
+    let blocks: [BasicBlock1D]
     private let pool = AdaptiveAveragePool1D(outputSize: 1)
     private let flatten = Flatten()
-    private let classifier: Linear
+    let classifier: Linear
 
     /// Builds the network and initialises its parameters from `seed` (Kaiming-normal fan-out
     /// for convolutions, PyTorch's defaults for BatchNorm and the classifier).

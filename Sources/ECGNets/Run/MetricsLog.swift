@@ -33,10 +33,10 @@ final class MetricsLog {
     deinit { try? handle.close() }
 
     /// Appends the step's record.
-    func record(_ report: StepReport, rank: Int) throws {
+    func record(_ report: StepReport, rank: Int, learningRate: Double) throws {
         let seconds = report.computeSeconds + report.allReduceWaitSeconds
         let fields: [String: Any] = [
-            "rank": rank, "step": report.step, "epoch": report.epoch, "loss": report.loss,
+            "rank": rank, "step": report.step, "epoch": report.epoch, "loss": report.loss, "learning_rate": learningRate,
             "samples": report.localSamples,
             "samples_per_s": seconds > 0 ? Double(report.globalSamples) / seconds : 0,
             "allreduce_ms": report.allReduceWaitSeconds * 1000, "compute_ms": report.computeSeconds * 1000,

@@ -50,6 +50,8 @@ public final class TrainingRun {
     private var state: TrainingLoopState
     /// Rank 0's record of every validation (the other ranks keep an empty one).
     public private(set) var history = TrainingHistory()
+    /// Rank 0's TensorBoard event file, when the configuration asks for one.
+    private var tensorBoard: TensorBoardLog?
 
     /// Validates the configuration, resolves the dataset on every rank, builds the network (the dataset task's leads
     /// and classes), its loss (the task's, with the class weights) and trainer, and the loop state. Nothing is
@@ -152,6 +154,8 @@ public final class TrainingRun {
     /// Resumes if asked, trains to the end, a stop request or early stopping, and reports on the test split.
     public func run() throws -> TrainingOutcome {
         let log = try MetricsLog(directory: configuration.logDirectory, rank: world.rank)
+        let started = Date()
+        if world.rank == 0, let directory = configuration.tensorBoardDirectory { tensorBoard = try TensorBoardLog(directory: directory) }
         try resume()
         let startingStep = trainer.globalStep
         if world.rank == 0 {
@@ -180,7 +184,9 @@ public final class TrainingRun {
             state.scheduler.stepCompleted()
             state.lossSinceValidation += report.loss
             state.stepsSinceValidation += 1
-            try log.record(report, rank: world.rank)
+            let learningRate = Double(trainer.optimizer.settings.learningRate)
+            try log.record(report, rank: world.rank, learningRate: learningRate)
+            try tensorBoard?.step(report, learningRate: learningRate)
             if world.rank == 0 { events.stepCompleted(report, position) }
             let epochEnded = trainer.stepInEpoch == 0 || trainer.globalStep == totalSteps
             let validateEvery = configuration.schedule.validateEvery
@@ -214,6 +220,10 @@ public final class TrainingRun {
         if world.rank == 0 {
             if let parametersOut = configuration.parametersOut { try Self.writeParameters(model.parameters, to: parametersOut) }
             events.message("dist-train: metrics logs in \(configuration.logDirectory.path)/rank-<r>.jsonl")
+            if let tensorBoard {
+                try tensorBoard.hyperParameters(hyperParameters, completed: outcome == .completed, startTime: started)
+                events.message("dist-train: TensorBoard events in \(tensorBoard.url.path)")
+            }
             events.message("dist-train: step \(trainer.globalStep), parameter digest \(ParameterDigest(of: model.parameters))")
         }
         if outcome == .completed {
@@ -286,6 +296,7 @@ public final class TrainingRun {
             history.append(TrainingHistoryEntry(epoch: epoch, globalStep: step, meanTrainingLoss: meanLoss, learningRate: learningRate,
                                                 singleLabel: singleLabel, selectionMetric: selection, selectedMetric: round.metric))
         }
+        if let tensorBoard, let entry = history.entries.last, entry.globalStep == step { try tensorBoard.validation(entry) }
         state.lossSinceValidation = 0
         state.stepsSinceValidation = 0
         state.scheduler.validationCompleted(metric: round.metric)
@@ -299,6 +310,18 @@ public final class TrainingRun {
         checkpoints.trainingStateJSON = try state.json()
         if world.rank == 0 { checkpoints.metricHistoryJSON = String(decoding: try history.jsonData(), as: UTF8.self) }
         try checkpoints.save(validationMetric: validationMetric, replacing: replacing)
+    }
+
+    /// The run's hyper-parameters as TensorBoard's HParams plugin shows them.
+    private var hyperParameters: [(name: String, value: TensorBoardLog.HyperParameter)] {
+        [("model", .string(model.architecture.name)), ("model_configuration", .string((try? model.architecture.json()) ?? "")),
+         ("optimizer", .string(configuration.optimizer.rawValue)), ("learning_rate", .number(Double(configuration.learningRate))),
+         ("weight_decay", .number(Double(configuration.weightDecay))), ("global_batch_size", .number(Double(configuration.batchSize))),
+         ("epochs", .number(Double(configuration.epochs))), ("schedule", .string(configuration.schedule.kind.rawValue)),
+         ("window_length", .number(Double(configuration.windowLength))), ("normalization", .string(configuration.normalization.rawValue)),
+         ("seed", .number(Double(configuration.seed))), ("ranks", .number(Double(world.size))),
+         ("sync_bn", .bool(configuration.synchronizedBatchNormalization)), ("precision", .string(configuration.precision.rawValue)),
+         ("selection_metric", .string(selection.rawValue))]
     }
 
     /// The command line of this run as JSON, stored in its checkpoints.

@@ -39,6 +39,8 @@ public struct TrainingRunConfiguration: Sendable {
     public var logDirectory = URL(fileURLWithPath: "dist-train-logs")
     /// If set, rank 0 writes every parameter and buffer there after training, as raw float32 in state_dict order.
     public var parametersOut: URL?
+    /// If set, rank 0 writes TensorBoard event files there (`TensorBoardLog`).
+    public var tensorBoardDirectory: URL?
     /// The convolutions' arithmetic (`--precision`), recorded in checkpoints.
     public var precision: ComputePrecision = .float32
     /// Threads per rank (already applied by the caller; shown in the run's description).
