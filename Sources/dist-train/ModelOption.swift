@@ -2,18 +2,21 @@ import ArgumentParser
 import ECGNets
 import Foundation
 
-/// `--model` values: the named depths of `ResNet1DConfiguration.Depth`.
+/// `--model` values: the named depths of `ResNet1DConfiguration.Depth`, or an architecture of `ModelConfiguration.zoo`.
 struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
     let depth: ResNet1DConfiguration.Depth
+    /// The zoo architecture at its default sizes, or nil for a ResNet.
+    let zoo: ModelConfiguration?
     let name: String
 
     init?(argument: String) {
-        guard let depth = ResNet1DConfiguration.Depth.named[argument.lowercased()] else { return nil }
-        self.depth = depth
         name = argument.lowercased()
+        zoo = ModelConfiguration.zoo[name]
+        guard let depth = ResNet1DConfiguration.Depth.named[name] ?? (zoo == nil ? nil : .resnet34) else { return nil }
+        self.depth = depth
     }
 
-    static var allValueStrings: [String] { ResNet1DConfiguration.Depth.named.keys.sorted() }
+    static var allValueStrings: [String] { ResNet1DConfiguration.Depth.named.keys.sorted() + ModelConfiguration.zoo.keys.sorted() }
 
     var description: String { name }
 
@@ -23,7 +26,9 @@ struct ModelName: ExpressibleByArgument, CustomStringConvertible, Sendable {
 /// The network options `train`, `bench` and `bench-checkpoint` share: architecture, depth, stage widths and dropout.
 /// Input leads and output classes are not options: they come from the task.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: \(ModelName.allValueStrings.joined(separator: ", ")) (1-D ResNets of BasicBlocks).")
+    @Option(help: ArgumentHelp("Network: \(ModelName.allValueStrings.joined(separator: ", ")) (resnet: 1-D ResNets of "
+                                   + "BasicBlocks; gru-mha, lstm-mha: GRU / LSTM layers, multi-head self-attention over time, "
+                                   + "mean, linear; cnn-mhsa: convolution blocks, self-attention, dense layers; README's model table)."))
     var model: ModelName = .resnet34
 
     @Option(help: ArgumentHelp("Blocks of each stage, comma-separated, instead of --model's (e.g. 2,2,2 for a 3-stage ResNet); "
@@ -50,6 +55,7 @@ struct ModelOptions: ParsableArguments {
     /// to its task).
     func configuration() throws -> ModelConfiguration {
         if let modelConfiguration { return try Self.decode(modelConfiguration) }
+        if let zoo = model.zoo { return zoo }
         let depth = try parsedDepth()
         return .resnet1D(ResNet1DConfiguration(depth: depth, widths: try parsedWidths(stages: depth.blocksPerStage.count),
                                                dropout: dropout))

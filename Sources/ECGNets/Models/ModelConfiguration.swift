@@ -9,14 +9,26 @@ import Foundation
 public enum ModelConfiguration: Sendable, Equatable {
     /// The 1-D ResNet of DESIGN.md §8 (ResNet18, ResNet34, or any other blocks per stage and stage count).
     case resnet1D(ResNet1DConfiguration)
+    /// `gru-mha` and `lstm-mha`: recurrent layers, multi-head self-attention over time, mean, linear (`RecurrentAttention.swift`).
+    case gruMHA(RecurrentAttentionConfiguration)
+    case lstmMHA(RecurrentAttentionConfiguration)
+    /// `cnn-mhsa`: convolution blocks, self-attention over time, dense layers (`CNNSelfAttention.swift`).
+    case cnnMHSA(CNNSelfAttentionConfiguration)
 
     /// The ResNet34-1D of DESIGN.md §8.
     public static let resnet34 = ModelConfiguration.resnet1D(.resnet34)
+
+    /// The architectures `--model` names besides the ResNet depths, at their documented default sizes.
+    public static let zoo: [String: ModelConfiguration] = ["gru-mha": .gruMHA(.init()), "lstm-mha": .lstmMHA(.init()),
+                                                           "cnn-mhsa": .cnnMHSA(.init())]
 
     /// The network this configuration describes, initialised from `seed`.
     public func makeModel(seed: UInt64) -> any ECGModel {
         switch self {
         case let .resnet1D(configuration): ResNet1D(configuration, seed: seed)
+        case let .gruMHA(configuration): RecurrentAttentionNet(configuration, cell: .gru, seed: seed)
+        case let .lstmMHA(configuration): RecurrentAttentionNet(configuration, cell: .lstm, seed: seed)
+        case let .cnnMHSA(configuration): CNNSelfAttentionNet(configuration, seed: seed)
         }
     }
 
@@ -24,6 +36,9 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var architecture: String {
         switch self {
         case .resnet1D: "resnet1d"
+        case .gruMHA: "gru-mha"
+        case .lstmMHA: "lstm-mha"
+        case .cnnMHSA: "cnn-mhsa"
         }
     }
 
@@ -31,6 +46,7 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var name: String {
         switch self {
         case let .resnet1D(configuration): configuration.depth.description
+        case .gruMHA, .lstmMHA, .cnnMHSA: architecture
         }
     }
 
@@ -38,6 +54,8 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var input: ModelInput {
         switch self {
         case let .resnet1D(configuration): ModelInput(leads: configuration.leads)
+        case let .gruMHA(configuration), let .lstmMHA(configuration): ModelInput(leads: configuration.leads)
+        case let .cnnMHSA(configuration): ModelInput(leads: configuration.leads)
         }
     }
 
@@ -46,6 +64,8 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var classes: Int {
         switch self {
         case let .resnet1D(configuration): configuration.classes
+        case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.classes
+        case let .cnnMHSA(configuration): configuration.classes
         }
     }
 
@@ -56,6 +76,15 @@ public enum ModelConfiguration: Sendable, Equatable {
             configuration.leads = leads
             configuration.classes = classes
             return .resnet1D(configuration)
+        case var .gruMHA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .gruMHA(configuration)
+        case var .lstmMHA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .lstmMHA(configuration)
+        case var .cnnMHSA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .cnnMHSA(configuration)
         }
     }
 
@@ -63,6 +92,8 @@ public enum ModelConfiguration: Sendable, Equatable {
     public var summary: String {
         switch self {
         case let .resnet1D(configuration): configuration.summary
+        case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.summary(architecture)
+        case let .cnnMHSA(configuration): configuration.summary
         }
     }
 
@@ -70,6 +101,11 @@ public enum ModelConfiguration: Sendable, Equatable {
     public func describe(differingFrom other: ModelConfiguration) -> String {
         switch (self, other) {
         case let (.resnet1D(mine), .resnet1D(theirs)): mine.describe(differingFrom: theirs)
+        case let (.gruMHA(mine), .gruMHA(theirs)), let (.lstmMHA(mine), .lstmMHA(theirs)):
+            mine.describe(architecture, differingFrom: theirs)
+        case let (.gruMHA(mine), _), let (.lstmMHA(mine), _): mine.summary(architecture)
+        case let (.cnnMHSA(mine), .cnnMHSA(theirs)): mine.describe(differingFrom: theirs)
+        case (.resnet1D, _), (.cnnMHSA, _): summary
         }
     }
 
@@ -82,6 +118,10 @@ public enum ModelConfiguration: Sendable, Equatable {
             attributes += [("blocks_per_stage", .integers(configuration.depth.blocksPerStage.map(Int64.init))),
                            ("widths", .integers(configuration.widths.map(Int64.init))),
                            ("dropout", .double(Double(configuration.dropout)))]
+        case let .gruMHA(configuration), let .lstmMHA(configuration):
+            attributes += [("hidden", .integer(Int64(configuration.hidden))), ("heads", .integer(Int64(configuration.heads)))]
+        case let .cnnMHSA(configuration):
+            attributes += [("widths", .integers(configuration.widths.map(Int64.init))), ("heads", .integer(Int64(configuration.heads)))]
         }
         return attributes
     }
@@ -106,10 +146,16 @@ extension ModelConfiguration: Codable {
         switch architecture {
         case "resnet1d":
             self = .resnet1D(try container.decode(ResNet1DConfiguration.self, forKey: .configuration))
+        case "gru-mha":
+            self = .gruMHA(try container.decode(RecurrentAttentionConfiguration.self, forKey: .configuration))
+        case "lstm-mha":
+            self = .lstmMHA(try container.decode(RecurrentAttentionConfiguration.self, forKey: .configuration))
+        case "cnn-mhsa":
+            self = .cnnMHSA(try container.decode(CNNSelfAttentionConfiguration.self, forKey: .configuration))
         default:
             throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
                                                    debugDescription: "unknown architecture '\(architecture)' (this "
-                                                       + "dist-train knows resnet1d)")
+                                                       + "dist-train knows resnet1d, gru-mha, lstm-mha, cnn-mhsa)")
         }
     }
 
@@ -118,6 +164,8 @@ extension ModelConfiguration: Codable {
         try container.encode(architecture, forKey: .architecture)
         switch self {
         case let .resnet1D(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .gruMHA(configuration), let .lstmMHA(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .cnnMHSA(configuration): try container.encode(configuration, forKey: .configuration)
         }
     }
 }

@@ -6,8 +6,13 @@ implementations against. Run: python3 -m venv torchenv && torchenv/bin/pip insta
 torchenv/bin/python make_float64_trace.py  (in this folder).
 """
 import json
+import os
+import sys
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_trace import dump, tensor, trace  # noqa: E402  (shared with the other fixtures' generators)
 
 reference = json.load(open("reference.json"))
 config = reference["config"]
@@ -49,14 +54,6 @@ class Net(nn.Module):
         return self.fc(self.body(self.stem(x)).mean(-1))
 
 
-def tensor(entry):
-    return torch.tensor(entry["data"]).reshape(entry["shape"])
-
-
-def dump(t):
-    return {"shape": list(t.shape), "data": t.detach().flatten().tolist()}
-
-
 def fresh():
     model = Net()
     model.load_state_dict({k: tensor(v) for k, v in reference["initial_state"].items()})
@@ -66,33 +63,11 @@ def fresh():
 def main():
     """Writes float64-trace.json (make_float32_spread.py imports the network without running this)."""
     x, y = tensor(reference["input"]), tensor(reference["targets"])
-    loss_fn = nn.BCEWithLogitsLoss()
-    out = {}
-    model = fresh()
-    logits = model(x)
-    loss = loss_fn(logits, y)
-    loss.backward()
-    out["logits"], out["loss"] = dump(logits), loss.item()
-    out["gradients"] = {k: dump(p.grad) for k, p in model.named_parameters()}
-    out["state_after_forward"] = {k: dump(v) for k, v in model.state_dict().items() if "running" in k}
-    for name in ("adam", "adamw", "sgd"):
-        hyper = {k: v for k, v in reference[name]["hyper"].items() if k not in ("differentiable", "capturable", "decoupled_weight_decay")}
-        model = fresh()
-        optimizer = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name](model.parameters(), **hyper)
-        losses = []
-        for _ in range(3):
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            losses.append(loss.item())
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            eval_logits = model(x)
-        out[name] = {"losses_before_each_step": losses,
-                     "state_after_3_steps": {k: dump(v) for k, v in model.state_dict().items()},
-                     "eval_logits_after_3_steps": dump(eval_logits)}
-    json.dump(out, open("float64-trace.json", "w"))
+    optimizers = {name: ({"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name],
+                         {k: v for k, v in reference[name]["hyper"].items()
+                          if k not in ("differentiable", "capturable", "decoupled_weight_decay")})
+                  for name in ("adam", "adamw", "sgd")}
+    json.dump(trace(fresh, x, y, nn.BCEWithLogitsLoss(), optimizers), open("float64-trace.json", "w"))
 
 
 if __name__ == "__main__":
