@@ -91,7 +91,7 @@ struct BenchCommand: ParsableCommand {
         let macs = Double(model.multiplyAccumulates(length: length))
         let limit = MachineLimit(cores: threads * world.size, precision: model.precision)
         let result = BenchResult(
-            model: configuration.name, parameters: model.parameters.parameterCount, batchSize: batchSize, length: length,
+            model: configuration.name, parameters: model.parameters.parameterCount, leads: model.input.leads, batchSize: batchSize, length: length,
             steps: steps, ranks: world.size, threads: threads, precision: model.precision.rawValue,
             nativeBFloat16: ComputePrecision.bfloat16IsNative, limitGFLOPS: limit.gflops, limitBasis: limit.basis,
             trainSamplesPerSecond: samples / slowest[0], inferSamplesPerSecond: samples / slowest[1],
@@ -125,6 +125,7 @@ struct BenchCommand: ParsableCommand {
 struct BenchResult: Codable {
     let model: String
     let parameters: Int
+    let leads: Int
     let batchSize: Int
     let length: Int
     let steps: Int
@@ -148,7 +149,7 @@ struct BenchResult: Codable {
 
     var text: String {
         """
-        model \(model) (\(parameters) parameters), batch \(batchSize) x 12 x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps, precision \(precision)\(precision == "bf16" && !nativeBFloat16 ? " (emulated)" : "")
+        model \(model) (\(parameters) parameters), batch \(batchSize) x \(leads) x \(length) per rank, \(ranks) rank(s) x \(threads) thread(s), \(steps) steps, precision \(precision)\(precision == "bf16" && !nativeBFloat16 ? " (emulated)" : "")
         train samples/s \(String(format: "%.2f", trainSamplesPerSecond))  (step \(String(format: "%.0f", stepMilliseconds)) ms, \(String(format: "%.1f", trainGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * trainGFLOPS / limitGFLOPS))% of the limit, all-reduce wait \(String(format: "%.1f", allReduceWaitShare * 100))% of step)
         infer samples/s \(String(format: "%.2f", inferSamplesPerSecond))  (\(String(format: "%.1f", inferGFLOPS)) GFLOP/s = \(String(format: "%.0f", 100 * inferGFLOPS / limitGFLOPS))% of the limit)
         machine limit \(String(format: "%.0f", limitGFLOPS)) GFLOP/s: \(limitBasis)

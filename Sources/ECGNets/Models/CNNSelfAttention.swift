@@ -12,7 +12,7 @@ import DistTensor
 /// 5. `fc`: Linear(→ classes).
 ///
 /// Defaults: widths 16, 16, 32, 32, 64, 64 (three max-pools: a 10-s window at 300 Hz attends over 375 steps),
-/// 4 heads, attention dropout 0.1, one dense layer of 64 with ReLU, dropout 0.3, 1 lead, 4 classes: 65,572
+/// 4 heads, attention dropout 0.1, one dense layer of 64 with ReLU, dropout 0.3, 1 lead, 4 classes: 45,492
 /// parameters. Convolutions follow `--precision` (oneDNN bfloat16); attention, LayerNorm and the dense layers stay
 /// float32.
 public struct CNNSelfAttentionConfiguration: Sendable, Equatable, Codable {

@@ -1,13 +1,18 @@
 import Foundation
 import Testing
 
-/// `gru-mha` and `lstm-mha` through the command line: each learns the single-lead 4-class CinC 2017 style task
+/// `gru-mha`, `lstm-mha` and `cnn-mhsa` through the command line: each learns the single-lead 4-class CinC 2017 style task
 /// under `mpirun -n 2` (held-out macro F1 well above chance), its checkpoints resume bit-identically, and evaluate,
 /// predict, inspect and bench (float32 and bf16) work on it.
-@Suite(.serialized) struct RecurrentAttentionCommandTests {
-    /// A narrow network (hidden 16, 2 heads, 1 layer) on frames of 10 samples: a 10-s window at 300 Hz is 300 steps.
+@Suite(.serialized) struct ZooCommandTests {
+    /// A narrow network: for gru-mha / lstm-mha hidden 16, 2 heads, `layers` layers on frames of 10 samples (a 10-s
+    /// window at 300 Hz is 300 steps); for cnn-mhsa widths 8, 8, 16, 16, 32, 32, 2 heads, one GELU dense layer of 32.
     static func configuration(_ architecture: String, layers: Int = 1) -> String {
-        "{\"architecture\": \"\(architecture)\", \"configuration\": {\"leads\": 1, \"classes\": 4, \"frame\": 10, "
+        guard architecture != "cnn-mhsa" else {
+            return "{\"architecture\": \"cnn-mhsa\", \"configuration\": {\"leads\": 1, \"classes\": 4, \"widths\": [8, 8, 16, 16, 32, 32], "
+                + "\"heads\": 2, \"attentionDropout\": 0.1, \"dense\": [32], \"activation\": \"gelu\", \"dropout\": 0.2}}"
+        }
+        return "{\"architecture\": \"\(architecture)\", \"configuration\": {\"leads\": 1, \"classes\": 4, \"frame\": 10, "
             + "\"hidden\": 16, \"layers\": \(layers), \"heads\": 2, \"dropout\": 0.1, \"attentionDropout\": 0.1}}"
     }
 
@@ -19,7 +24,7 @@ import Testing
         return "records"
     }
 
-    @Test(arguments: ["gru-mha", "lstm-mha"])
+    @Test(arguments: ["gru-mha", "lstm-mha", "cnn-mhsa"])
     func learnsTheCinC2017TaskUnderTwoRanks(_ architecture: String) throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -59,7 +64,7 @@ import Testing
     }
 
     /// A 2-rank run stopped by SIGTERM mid-way and resumed ends with the uninterrupted run's parameter digest.
-    @Test(arguments: ["gru-mha", "lstm-mha"])
+    @Test(arguments: ["gru-mha", "lstm-mha", "cnn-mhsa"])
     func stoppedAndResumedRunEqualsUninterruptedRun(_ architecture: String) throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
