@@ -80,6 +80,26 @@ public enum Elementwise {
         zip(dy, y) { dy, y in dy * (1 - y * y) }
     }
 
+    /// GELU in PyTorch's exact (erf) form, `x·Φ(x) = x/2 · (1 + erf(x/√2))`, in new storage.
+    public static func gelu(_ x: Tensor) -> Tensor {
+        map(x) { 0.5 * $0 * (1 + Foundation.erf($0 * 0.707_106_77)) }
+    }
+
+    /// The derivative of `gelu` from its input `x`: `dy ⊙ (Φ(x) + x·φ(x))`, φ the standard normal density.
+    public static func geluBackward(_ dy: Tensor, input x: Tensor) -> Tensor {
+        zip(dy, x) { dy, x in dy * (0.5 * (1 + Foundation.erf(x * 0.707_106_77)) + x * 0.398_942_28 * Foundation.exp(-0.5 * x * x)) }
+    }
+
+    /// LeakyReLU, `x` where positive and `slope·x` elsewhere (PyTorch's default slope 0.01), in new storage.
+    public static func leakyReLU(_ x: Tensor, slope: Float = 0.01) -> Tensor {
+        map(x) { $0 > 0 ? $0 : slope * $0 }
+    }
+
+    /// The derivative of `leakyReLU` from its input `x`: `dy` where `x > 0`, `slope·dy` elsewhere, in new storage.
+    public static func leakyReLUBackward(_ dy: Tensor, input x: Tensor, slope: Float = 0.01) -> Tensor {
+        zip(dy, x) { dy, x in x > 0 ? dy : slope * dy }
+    }
+
     // MARK: Layouts
 
     /// `[N, A, B]` to `[N, B, A]` in new storage: channels first (`[N, C, W]`) to channels last (`[N, W, C]`) and

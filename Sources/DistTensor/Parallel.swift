@@ -37,6 +37,16 @@ public enum Parallel {
         run(count, chunks: chunks, body)
     }
 
+    /// Runs `body` on the fixed blocks `0..<block`, `block..<2·block`, … of `0..<count`, spread over the team. Unlike
+    /// `forEachChunk`'s, the ranges do not depend on the thread count, so a GEMM per block (whose rounding may depend on
+    /// its row count) computes the same bits on any team.
+    public static func forEachBlock(_ count: Int, block: Int, _ body: (Range<Int>) -> Void) {
+        let blocks = (count + block - 1) / Swift.max(block, 1)
+        forEachChunk(blocks) { range in
+            for index in range { body((index * block)..<Swift.min(count, (index + 1) * block)) }
+        }
+    }
+
     /// Runs `body(range)` for `chunks` disjoint contiguous ranges covering `0..<count`, one per team thread.
     private static func run(_ count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in

@@ -27,7 +27,9 @@ struct ModelOptions: ParsableArguments {
     static let modelHelp: String = "Network: " + ModelName.allValueStrings.joined(separator: ", ") + ". resnet18/34: 1-D ResNets of "
         + "BasicBlocks (DESIGN.md §8); resnet: 3 stages 32-64-128 (CinC 2017 studies); se-resnet34: ResNet34 with "
         + "squeeze-and-excitation (reduction 16) in every block (CinC 2020 leaders); cnn1d: four Conv(k5)-BN-ReLU blocks "
-        + "8-16-32-64, 14.2 K parameters (single-lead rhythm studies); cnn1d-twin: two cnn1d branches concatenated."
+        + "8-16-32-64, 14.2 K parameters (single-lead rhythm studies); cnn1d-twin: two cnn1d branches concatenated; "
+        + "gru-mha, lstm-mha: GRU / LSTM layers, multi-head self-attention over time, mean, linear; cnn-mhsa: convolution "
+        + "blocks, self-attention, dense layers (README's model table)."
 
     @Option(help: ArgumentHelp(Self.modelHelp))
     var model: ModelName = .resnet34
@@ -70,6 +72,12 @@ struct ModelOptions: ParsableArguments {
             }
             if let widths { configuration.widths = try Self.parsedIntegers(widths, "--widths", example: "8,16,32,64") }
             return .cnn1D(configuration)
+        case .gruMHA, .lstmMHA, .cnnMHSA:
+            guard blocksPerStage == nil && widths == nil && dropout == nil else {
+                throw ValidationError("--blocks-per-stage, --widths and --dropout apply to the ResNets and cnn1d; size \(model) "
+                                      + "with --model-configuration (as `inspect` prints it).")
+            }
+            return model.configuration
         }
     }
 

@@ -8,7 +8,9 @@ extension ComputePrecision: ExpressibleByArgument {}
 /// BatchNorm statistics, loss and checkpoints stay float32 either way, so a checkpoint trained in one
 /// precision evaluates in the other.
 struct PrecisionOption: ParsableArguments {
-    @Option(help: "Convolution arithmetic: fp32, or bf16 (bfloat16 inputs and weights with float32 accumulation, as PyTorch's CPU autocast).")
+    @Option(help: ArgumentHelp("Convolution arithmetic: fp32, or bf16 (bfloat16 inputs and weights with float32 accumulation, as "
+                               + "PyTorch's CPU autocast). Recurrent, attention, LayerNorm and linear layers run float32 either "
+                               + "way: gru-mha and lstm-mha compute the same in both."))
     var precision: ComputePrecision = .float32
 
     /// The precision to use, after saying on standard error when bfloat16 is emulated on this CPU, or native but

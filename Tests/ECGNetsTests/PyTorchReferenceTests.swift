@@ -106,16 +106,17 @@ import Testing
 }
 
 /// The two traces, PyTorch in Float32 (`reference.json`) and in Float64 (`float64-trace.json`), the worst
-/// error of PyTorch's other Float32 variants per traced tensor (`float32-spread.json`, keyed by path `a/b/c`), and
-/// the SGD case's two branches (`float64-sgd-branches.json`).
+/// error of PyTorch's other Float32 variants per traced tensor (`float32-spread.json`, keyed by path `a/b/c`; nil
+/// for a fixture with one Float32 run, whose own error is then the floor), and the SGD case's two branches
+/// (`float64-sgd-branches.json`, where the fixture has one).
 struct PyTorchReference: @unchecked Sendable {
     let float32: Trace
     let float64: Trace
-    let float32Spread: [String: Double]
+    let float32Spread: [String: Double]?
     let input: Tensor
     let targets: Tensor
-    /// The SGD case on each side of its ReLU kink.
-    let sgdBranches: [Branch]
+    /// The SGD case on each side of its ReLU kink (none for a fixture without an SGD case).
+    var sgdBranches: [Branch] = []
 
     /// One side of the ReLU kink three SGD steps meet (`make_float64_sgd_branches.py`): in the second step body.11's
     /// block output at (sample 2, channel 10, position 21) is -4.5e-6 in Float64, nearer zero than Float32's forward
@@ -175,18 +176,21 @@ struct PyTorchReference: @unchecked Sendable {
         }
         guard let float32 = trace("reference.json"), let float64 = trace("float64-trace.json"),
               let spread = trace("float32-spread.json")?.root["max_error"] as? [String: Double],
-              let branches = trace("float64-sgd-branches.json"),
-              let float32Branch = branches.object(["branches", "float32_branch", "max_error"]) as? [String: Double],
-              let float64Branch = branches.object(["branches", "float64_branch", "max_error"]) as? [String: Double],
               let input = float32.values(["input", "data"]) ?? float32.values(["input"]),
               let inputShape = float32.object(["input", "shape"]) as? [Int],
               let targets = float32.values(["targets"]),
               let targetShape = float32.object(["targets", "shape"]) as? [Int] else { return nil }
-        return PyTorchReference(float32: float32, float64: float64, float32Spread: spread,
-                                input: Tensor(shape: inputShape, values: input.map(Float.init)),
-                                targets: Tensor(shape: targetShape, values: targets.map(Float.init)),
-                                sgdBranches: [Branch(name: "float32_branch", exact: branches, spread: float32Branch, holdsFloat32Trace: true),
-                                              Branch(name: "float64_branch", exact: float64, spread: float64Branch, holdsFloat32Trace: false)])
+        var reference = PyTorchReference(float32: float32, float64: float64, float32Spread: spread,
+                                         input: Tensor(shape: inputShape, values: input.map(Float.init)),
+                                         targets: Tensor(shape: targetShape, values: targets.map(Float.init)))
+        if let branches = trace("float64-sgd-branches.json") {
+            guard let float32Branch = branches.object(["branches", "float32_branch", "max_error"]) as? [String: Double],
+                  let float64Branch = branches.object(["branches", "float64_branch", "max_error"]) as? [String: Double]
+            else { return nil }
+            reference.sgdBranches = [Branch(name: "float32_branch", exact: branches, spread: float32Branch, holdsFloat32Trace: true),
+                                     Branch(name: "float64_branch", exact: float64, spread: float64Branch, holdsFloat32Trace: false)]
+        }
+        return reference
     }
 
     /// The SGD branch whose exact state after three steps `model` is nearest (largest difference over all tensors):
@@ -249,7 +253,8 @@ struct PyTorchReference: @unchecked Sendable {
             Issue.record("\(what): \(actual.count) values, traces have \(exact.count) and \(rounded.count)", sourceLocation: sourceLocation)
             return
         }
-        guard let variantsError = (branch?.spread ?? float32Spread)[path.joined(separator: "/")] else {
+        let spread = branch.map { Optional($0.spread) } ?? float32Spread
+        guard let variantsError = spread.map({ $0[path.joined(separator: "/")] }) ?? 0 else {
             Issue.record("\(what): missing from the Float32 spread", sourceLocation: sourceLocation)
             return
         }

@@ -11,6 +11,11 @@ public enum ModelConfiguration: Sendable, Equatable {
     case resnet1D(ResNet1DConfiguration)
     /// The small 1-D CNN of the single-lead studies, one branch (`cnn1d`) or two (`cnn1d-twin`).
     case cnn1D(CNN1DConfiguration)
+    /// `gru-mha` and `lstm-mha`: recurrent layers, multi-head self-attention over time, mean, linear (`RecurrentAttention.swift`).
+    case gruMHA(RecurrentAttentionConfiguration)
+    case lstmMHA(RecurrentAttentionConfiguration)
+    /// `cnn-mhsa`: convolution blocks, self-attention over time, dense layers (`CNNSelfAttention.swift`).
+    case cnnMHSA(CNNSelfAttentionConfiguration)
 
     /// The ResNet34-1D of DESIGN.md §8.
     public static let resnet34 = ModelConfiguration.resnet1D(.resnet34)
@@ -19,6 +24,7 @@ public enum ModelConfiguration: Sendable, Equatable {
     public static let named: [String: ModelConfiguration] = [
         "resnet18": .resnet1D(.resnet18), "resnet34": .resnet34, "resnet": .resnet1D(.small),
         "se-resnet34": .resnet1D(.seResNet34), "cnn1d": .cnn1D(.cnn1d), "cnn1d-twin": .cnn1D(.twin),
+        "gru-mha": .gruMHA(.init()), "lstm-mha": .lstmMHA(.init()), "cnn-mhsa": .cnnMHSA(.init()),
     ]
 
     /// The network this configuration describes, initialised from `seed`.
@@ -26,6 +32,9 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): ResNet1D(configuration, seed: seed)
         case let .cnn1D(configuration): CNN1D(configuration, seed: seed)
+        case let .gruMHA(configuration): RecurrentAttentionNet(configuration, cell: .gru, seed: seed)
+        case let .lstmMHA(configuration): RecurrentAttentionNet(configuration, cell: .lstm, seed: seed)
+        case let .cnnMHSA(configuration): CNNSelfAttentionNet(configuration, seed: seed)
         }
     }
 
@@ -34,6 +43,9 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case .resnet1D: "resnet1d"
         case .cnn1D: "cnn1d"
+        case .gruMHA: "gru-mha"
+        case .lstmMHA: "lstm-mha"
+        case .cnnMHSA: "cnn-mhsa"
         }
     }
 
@@ -42,6 +54,7 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): configuration.name
         case let .cnn1D(configuration): configuration.name
+        case .gruMHA, .lstmMHA, .cnnMHSA: architecture
         }
     }
 
@@ -50,6 +63,8 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): ModelInput(leads: configuration.leads)
         case let .cnn1D(configuration): ModelInput(leads: configuration.leads)
+        case let .gruMHA(configuration), let .lstmMHA(configuration): ModelInput(leads: configuration.leads)
+        case let .cnnMHSA(configuration): ModelInput(leads: configuration.leads)
         }
     }
 
@@ -59,6 +74,8 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): configuration.classes
         case let .cnn1D(configuration): configuration.classes
+        case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.classes
+        case let .cnnMHSA(configuration): configuration.classes
         }
     }
 
@@ -72,6 +89,15 @@ public enum ModelConfiguration: Sendable, Equatable {
         case var .cnn1D(configuration):
             (configuration.leads, configuration.classes) = (leads, classes)
             return .cnn1D(configuration)
+        case var .gruMHA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .gruMHA(configuration)
+        case var .lstmMHA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .lstmMHA(configuration)
+        case var .cnnMHSA(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .cnnMHSA(configuration)
         }
     }
 
@@ -80,6 +106,8 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): configuration.summary
         case let .cnn1D(configuration): configuration.summary
+        case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.summary(architecture)
+        case let .cnnMHSA(configuration): configuration.summary
         }
     }
 
@@ -88,6 +116,10 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch (self, other) {
         case let (.resnet1D(mine), .resnet1D(theirs)): mine.describe(differingFrom: theirs)
         case let (.cnn1D(mine), .cnn1D(theirs)): mine.describe(differingFrom: theirs)
+        case let (.gruMHA(mine), .gruMHA(theirs)), let (.lstmMHA(mine), .lstmMHA(theirs)):
+            mine.describe(architecture, differingFrom: theirs)
+        case let (.gruMHA(mine), _), let (.lstmMHA(mine), _): mine.summary(architecture)
+        case let (.cnnMHSA(mine), .cnnMHSA(theirs)): mine.describe(differingFrom: theirs)
         default: summary
         }
     }
@@ -105,6 +137,10 @@ public enum ModelConfiguration: Sendable, Equatable {
         case let .cnn1D(configuration):
             attributes += [("widths", .integers(configuration.widths.map(Int64.init))), ("kernel", .integer(Int64(configuration.kernel))),
                            ("branches", .integer(Int64(configuration.branches)))]
+        case let .gruMHA(configuration), let .lstmMHA(configuration):
+            attributes += [("hidden", .integer(Int64(configuration.hidden))), ("heads", .integer(Int64(configuration.heads)))]
+        case let .cnnMHSA(configuration):
+            attributes += [("widths", .integers(configuration.widths.map(Int64.init))), ("heads", .integer(Int64(configuration.heads)))]
         }
         return attributes
     }
@@ -131,10 +167,16 @@ extension ModelConfiguration: Codable {
             self = .resnet1D(try container.decode(ResNet1DConfiguration.self, forKey: .configuration))
         case "cnn1d":
             self = .cnn1D(try container.decode(CNN1DConfiguration.self, forKey: .configuration))
+        case "gru-mha":
+            self = .gruMHA(try container.decode(RecurrentAttentionConfiguration.self, forKey: .configuration))
+        case "lstm-mha":
+            self = .lstmMHA(try container.decode(RecurrentAttentionConfiguration.self, forKey: .configuration))
+        case "cnn-mhsa":
+            self = .cnnMHSA(try container.decode(CNNSelfAttentionConfiguration.self, forKey: .configuration))
         default:
             throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
                                                    debugDescription: "unknown architecture '\(architecture)' (this "
-                                                       + "dist-train knows resnet1d, cnn1d)")
+                                                       + "dist-train knows resnet1d, cnn1d, gru-mha, lstm-mha, cnn-mhsa)")
         }
     }
 
@@ -144,6 +186,8 @@ extension ModelConfiguration: Codable {
         switch self {
         case let .resnet1D(configuration): try container.encode(configuration, forKey: .configuration)
         case let .cnn1D(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .gruMHA(configuration), let .lstmMHA(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .cnnMHSA(configuration): try container.encode(configuration, forKey: .configuration)
         }
     }
 }

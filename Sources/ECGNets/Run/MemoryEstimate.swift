@@ -20,6 +20,9 @@ public struct MemoryEstimate: Sendable, Equatable {
         let (parameters, buffers, activations) = switch model {
         case let .resnet1D(configuration): Self.resnet1D(configuration, length: Double(length), training: training)
         case let .cnn1D(configuration): Self.cnn1D(configuration, length: Double(length), training: training)
+        case let .gruMHA(configuration): Self.recurrentAttention(configuration, gates: 3, length: length)
+        case let .lstmMHA(configuration): Self.recurrentAttention(configuration, gates: 4, length: length)
+        case let .cnnMHSA(configuration): Self.cnnSelfAttention(configuration, length: length)
         }
         parameterCount = parameters + buffers
         modelBytes = 4 * ((training ? 2 : 1) * parameters + buffers)
@@ -43,6 +46,43 @@ public struct MemoryEstimate: Sendable, Equatable {
         let branches = Double(configuration.branches)
         parameters = branches * parameters + (branches * channels + 1) * Double(configuration.classes)
         return (parameters, branches * buffers, training ? branches * kept : 2 * largest)
+    }
+
+    /// Parameters and per-sample activation floats of `gru-mha` / `lstm-mha` (kept whether training or not: the layers
+    /// reuse their buffers): per step and layer the saved gates, states and projections, and per head the `T × T`
+    /// attention weights with their two scratch copies.
+    private static func recurrentAttention(_ configuration: RecurrentAttentionConfiguration, gates: Double, length: Int)
+        -> (parameters: Double, buffers: Double, activations: Double) {
+        let (hidden, layers) = (Double(configuration.hidden), Double(configuration.layers))
+        let input = Double(configuration.frame * configuration.leads)
+        let steps = Double(length / configuration.frame)
+        let parameters = gates * hidden * (input + hidden + 2) + (layers - 1) * gates * hidden * (2 * hidden + 2)
+            + 4 * hidden * hidden + 4 * hidden + hidden * Double(configuration.classes) + Double(configuration.classes)
+        let recurrent = steps * (layers * 7 * hidden + 2 * gates * hidden + input)
+        let attention = steps * 9 * hidden + (Double(configuration.heads) + 2) * steps * steps
+        return (parameters, 0, recurrent + attention)
+    }
+
+    /// Parameters, buffers and per-sample activation floats of `cnn-mhsa`: per block its convolution, normalisation
+    /// and pooling outputs, then the attention's projections and `T × T` weights (with two scratch copies) per head.
+    private static func cnnSelfAttention(_ configuration: CNNSelfAttentionConfiguration, length: Int)
+        -> (parameters: Double, buffers: Double, activations: Double) {
+        var (parameters, buffers, kept) = (0.0, 0.0, 0.0)
+        var (channels, steps) = (Double(configuration.leads), Double(length))
+        for (index, width) in configuration.widths.map(Double.init).enumerated() {
+            parameters += 3 * channels * width + 2 * width
+            buffers += 2 * width
+            kept += 3 * width * steps
+            if index % 2 == 1 { steps = (steps / 2).rounded(.down) }
+            channels = width
+        }
+        parameters += 4 * channels * channels + 6 * channels
+        kept += steps * 12 * channels + (Double(configuration.heads) + 2) * steps * steps
+        for width in configuration.dense.map(Double.init) + [Double(configuration.classes)] {
+            parameters += channels * width + width
+            channels = width
+        }
+        return (parameters, buffers, kept)
     }
 
     /// Parameters, buffers and per-sample activation floats of a ResNet1D (Double: extreme widths must not overflow).

@@ -3,14 +3,15 @@ state_dict names dist-train uses (a 1-D ResNet of BasicBlocks with an optional s
 small 1-D CNN with one or more branches), tensors to and from the fixtures' {shape, data} JSON, and the trace of one
 network (training forward, loss, every gradient, BatchNorm running statistics, three steps of each optimizer, eval
 logits). Imported by resnet1d-tiny/make_float64_trace.py (and through it make_float32_spread.py and
-make_bfloat16_trace.py) and zoo-tiny/make_zoo_traces.py.
+make_bfloat16_trace.py), zoo-tiny/make_zoo_traces.py (the convolutional zoo) and zoo-tiny/make_zoo_trace.py (the
+recurrent and attention zoo, whose networks are defined there).
 """
 import torch
 import torch.nn as nn
 
 
-def tensor(entry):
-    return torch.tensor(entry["data"]).reshape(entry["shape"])
+def tensor(entry, dtype=None):
+    return torch.tensor(entry["data"], dtype=dtype).reshape(entry["shape"])
 
 
 def dump(t):
@@ -122,7 +123,9 @@ def trace(fresh, x, y, loss_fn, optimizers, foreach=None):
     loss.backward()
     out["logits"], out["loss"] = dump(logits), loss.item()
     out["gradients"] = {k: dump(p.grad) for k, p in model.named_parameters()}
-    out["state_after_forward"] = {k: dump(v) for k, v in model.state_dict().items() if "running" in k}
+    running = {k: dump(v) for k, v in model.state_dict().items() if "running" in k}
+    if running:  # networks without BatchNorm have none
+        out["state_after_forward"] = running
     for name, (kind, hyper) in optimizers.items():
         model = fresh()
         optimizer = kind(model.parameters(), **hyper, **({} if foreach is None else {"foreach": foreach}))

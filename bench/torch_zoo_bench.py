@@ -1,0 +1,79 @@
+"""PyTorch (CPU) peer of `dist-train bench --model M` for the recurrent and attention models of the zoo: gru-mha,
+lstm-mha and cnn-mhsa at dist-train's default sizes (the networks are the ones the PyTorch traces check, imported
+from Tests/ECGNetsTests/Fixtures/zoo-tiny/make_zoo_trace.py). Times forward + cross-entropy + backward + Adam on a
+random [batch, 1, length] input with 4 classes, then evaluation-mode forwards.
+Usage: python torch_zoo_bench.py --model gru-mha [--threads 2] [--batch 32] [--length 3000] [--steps 3]
+       [--precision fp32|bf16]   (bf16: torch.autocast('cpu', dtype=torch.bfloat16))
+"""
+import argparse
+import importlib.util
+import os
+import time
+
+import torch
+import torch.nn as nn
+
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    "zoo", os.path.join(here, "..", "Tests", "ECGNetsTests", "Fixtures", "zoo-tiny", "make_zoo_trace.py"))
+zoo = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(zoo)
+
+# dist-train's defaults (RecurrentAttentionConfiguration, CNNSelfAttentionConfiguration).
+RECURRENT = {"leads": 1, "classes": 4, "frame": 10, "hidden": 64, "layers": 2, "heads": 4, "dropout": 0.2,
+             "attentionDropout": 0.1}
+CONVOLUTIONAL = {"leads": 1, "classes": 4, "widths": [16, 16, 32, 32, 64, 64], "heads": 4, "attentionDropout": 0.1,
+                 "dense": [64], "activation": "relu", "dropout": 0.3}
+
+
+def build(name):
+    if name in ("gru-mha", "lstm-mha"):
+        return zoo.RecurrentAttention(name.split("-")[0], RECURRENT)
+    return zoo.CNNSelfAttention(CONVOLUTIONAL)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", choices=["gru-mha", "lstm-mha", "cnn-mhsa"], required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--length", type=int, default=3000)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    m = build(a.model).train()
+    print("params", sum(q.numel() for q in m.parameters()))
+    opt = torch.optim.Adam(m.parameters(), 1e-3, weight_decay=1e-5)
+    lossf = nn.CrossEntropyLoss()
+    x = torch.randn(a.batch, 1, a.length)
+    y = torch.randint(0, 4, (a.batch,))
+    cast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")  # noqa: E731
+
+    def step():
+        opt.zero_grad()
+        with cast():
+            loss = lossf(m(x).float(), y)
+        loss.backward()
+        opt.step()
+
+    step()
+    t = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    dt = time.perf_counter() - t
+    print(f"train samples/s {a.batch * a.steps / dt:.2f}  (step {dt / a.steps * 1000:.0f} ms, threads {a.threads}, "
+          f"batch {a.batch}, length {a.length}, {a.precision})")
+    m.eval()
+    with torch.no_grad(), cast():
+        m(x)
+        t = time.perf_counter()
+        for _ in range(a.steps):
+            m(x)
+    dt = time.perf_counter() - t
+    print(f"infer samples/s {a.batch * a.steps / dt:.2f}")
+
+
+if __name__ == "__main__":
+    main()
