@@ -293,7 +293,40 @@ static void prefer_if_same_kernel(cdnnl_conv *c, dnnl_primitive_desc_t forced) {
     }
 }
 
+// oneDNN's jit 1x1 backward-weights kernels (`jit_1x1:avx2`, `jit_1x1:avx512_core`, `jit_bf16_1x1:avx512_core_bf16`) copy a strided channels-last
+// source into a per-thread workspace booked as `spatial x in_channels` floats but addressed in steps of their
+// channel block (8 or 16), so with input channels not a multiple of the block they write past the workspace and
+// the primitive's scratchpad: heap corruption, seen as glibc aborts at a later free and pinned down with
+// AddressSanitizer and a watchpoint on ResNet's stride-2 8-channel downsample (with 2 threads and an odd batch,
+// 832-896 bytes past a 4480-byte scratchpad in float32, 352-416 in bfloat16; oneDNN 2.6, and 3.x per upstream
+// issue 6035). Such a convolution takes oneDNN's next implementation for backward-weights instead.
+static int overflows_rtus_workspace(const cdnnl_conv *c, const_dnnl_primitive_desc_t pd) {
+    if (c->shape.stride <= 1 || c->shape.in_channels % 16 == 0) return 0;
+    const char *name = "";
+    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+    return strncmp(name, "jit", 3) == 0 && strstr(name, "1x1:") != NULL;
+}
+
 #if DNNL_VERSION_MAJOR < 3
+// oneDNN 2.x: the first backward-weights implementation for `desc` that `overflows_rtus_workspace` allows.
+static dnnl_status_t make_bwd_weights_pd(cdnnl_conv *c, const dnnl_convolution_desc_t *desc) {
+    dnnl_primitive_desc_iterator_t iterator;
+    dnnl_status_t status = dnnl_primitive_desc_iterator_create(&iterator, desc, NULL, g_engine, c->fwd_pd);
+    if (status != dnnl_success) return status;
+    do {
+        c->bwd_weights_pd = dnnl_primitive_desc_iterator_fetch(iterator);
+        if (!c->bwd_weights_pd) {
+            status = dnnl_out_of_memory;
+            break;
+        }
+        if (!overflows_rtus_workspace(c, c->bwd_weights_pd)) break;
+        dnnl_primitive_desc_destroy(c->bwd_weights_pd);
+        c->bwd_weights_pd = NULL;
+    } while ((status = dnnl_primitive_desc_iterator_next(iterator)) == dnnl_success);
+    dnnl_primitive_desc_iterator_destroy(iterator);
+    return status == dnnl_iterator_ends ? dnnl_unimplemented : status;
+}
+
 // oneDNN 2.x: op descriptors for forward, backward-data and backward-weights, then their primitive descriptors.
 static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md_ref bias, md_ref dst, md_ref diff_src,
                                    md_ref diff_weights, md_ref diff_dst, const_dnnl_primitive_attr_t attr) {
@@ -320,7 +353,7 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md
     status = dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, src, diff_weights, bias,
                                                          diff_dst, strides, padding, padding);
     if (status != dnnl_success) return status;
-    return dnnl_primitive_desc_create(&c->bwd_weights_pd, &desc, NULL, g_engine, c->fwd_pd);
+    return make_bwd_weights_pd(c, &desc);
 }
 #else
 // oneDNN 3.x: primitive descriptors straight from the memory descriptors (no dilation: zeros).
@@ -342,9 +375,12 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md
                                                              forward_weights, diff_dst, strides, dilation, padding,
                                                              padding, c->fwd_pd, NULL) == dnnl_success)
         prefer_if_same_kernel(c, forced);
-    return dnnl_convolution_backward_weights_primitive_desc_create(&c->bwd_weights_pd, g_engine, dnnl_convolution_direct,
-                                                                   src, diff_weights, bias, diff_dst, strides, dilation,
-                                                                   padding, padding, c->fwd_pd, NULL);
+    status = dnnl_convolution_backward_weights_primitive_desc_create(&c->bwd_weights_pd, g_engine, dnnl_convolution_direct,
+                                                                     src, diff_weights, bias, diff_dst, strides, dilation,
+                                                                     padding, padding, c->fwd_pd, NULL);
+    while (status == dnnl_success && overflows_rtus_workspace(c, c->bwd_weights_pd))
+        status = dnnl_primitive_desc_next_impl(c->bwd_weights_pd);
+    return status;
 }
 #endif
 
@@ -456,6 +492,13 @@ void cdnnl_conv_destroy(cdnnl_conv *c) {
     for (int i = 0; i < 4; i++) if (memories[i]) dnnl_memory_destroy(memories[i]);
     free(c->diff_bias_kernel);
     free(c);
+}
+
+const char *cdnnl_conv_implementation(const cdnnl_conv *c, int pass) {
+    const_dnnl_primitive_desc_t pds[] = {c->fwd_pd, c->bwd_data_pd, c->bwd_weights_pd};
+    const char *name = "";
+    if (pass >= 0 && pass < 3 && pds[pass]) dnnl_primitive_desc_query(pds[pass], dnnl_query_impl_info_str, 0, &name);
+    return name;
 }
 
 #define RETURN_ON_ERROR(call)                              \

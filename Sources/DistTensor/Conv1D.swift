@@ -110,6 +110,14 @@ public final class Conv1D {
         return dx
     }
 
+    /// The oneDNN implementations (forward, backward-data, backward-weights, as oneDNN's verbose output names them)
+    /// a training pass on `[batch, length, inChannels]` runs: which kernels a shape gets, for tests and diagnosis.
+    public func trainingImplementations(batch: Int, length: Int) -> [String] {
+        let primitive = primitive(.init(batch: batch, length: length, precision: precision, training: true, bias: bias != nil,
+                                        rectify: false))
+        return (0..<3).map { String(cString: cdnnl_conv_implementation(primitive.handle, Int32($0))) }
+    }
+
     private func primitive(_ key: ConvolutionPrimitive.Key) -> ConvolutionPrimitive {
         if let cached = primitives[key] { return cached }
         if primitives.count >= Conv1D.cachedPrimitives { primitives.removeAll() }

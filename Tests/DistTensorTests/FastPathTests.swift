@@ -13,6 +13,9 @@ import Testing
         (batch: 1, inChannels: 1, outChannels: 5, length: 23, kernel: 15, stride: 2, padding: 7, bias: true),
         (batch: 3, inChannels: 5, outChannels: 2, length: 31, kernel: 7, stride: 3, padding: 3, bias: true),
         (batch: 2, inChannels: 6, outChannels: 7, length: 12, kernel: 1, stride: 2, padding: 0, bias: false),
+        // ResNet's first downsample (8 channels, stride 2) with an odd batch: the shape oneDNN's jit 1x1
+        // backward-weights kernel overflowed on, now on another implementation.
+        (batch: 3, inChannels: 8, outChannels: 16, length: 100, kernel: 1, stride: 2, padding: 0, bias: false),
         (batch: 4, inChannels: 3, outChannels: 4, length: 8, kernel: 9, stride: 1, padding: 4, bias: false),
         // Long inputs: oneDNN splits them in time blocks.
         (batch: 3, inChannels: 4, outChannels: 3, length: 10_000, kernel: 9, stride: 1, padding: 4, bias: true),
@@ -191,6 +194,28 @@ import Testing
         let w = store.value(linear.weight), b = store.value(linear.bias)
         let expected = (0..<3).map { o in Float((0..<7).reduce(Double(b[o])) { $0 + Double(w[o * 7 + $1]) * Double(x.base[$1]) }) }
         expectClose(y, expected, "linear forward")
+    }
+
+    /// oneDNN's jit 1x1 backward-weights kernels (`jit_1x1:…`, `jit_bf16_1x1:…`) write past their scratchpad for a
+    /// strided channels-last source whose input channels are not a multiple of 16: with 2 threads and an odd batch,
+    /// up to 896 bytes past it for ResNet's 8-channel stride-2 downsample, which corrupted the heap (AddressSanitizer
+    /// and a watchpoint caught the write). Such a convolution must run another backward-weights implementation, in
+    /// both precisions and at every team size.
+    @Test(arguments: [1, 2]) func stridedOneByOneConvolutionAvoidsTheOverflowingKernel(threads: Int) {
+        Parallel.withThreads(threads) {
+            for precision in ComputePrecision.allCases {
+                for inChannels in [6, 8, 24] {
+                    var layout = ParameterLayout()
+                    let conv = Conv1D(name: "down", inChannels: inChannels, outChannels: 16, kernelSize: 1, stride: 2,
+                                      layout: &layout, workspace: Workspace())
+                    conv.precision = precision
+                    let names = conv.trainingImplementations(batch: 3, length: 100)
+                    let what = "\(precision), \(inChannels) channels, \(threads) thread(s): \(names)"
+                    #expect(names.count == 3 && names.allSatisfy { !$0.isEmpty }, "\(what)")
+                    #expect(!(names[2].hasPrefix("jit") && names[2].contains("1x1:")), "\(what)")
+                }
+            }
+        }
     }
 
     /// oneDNN splits convolutions over threads by output position, and our loops split rows (BatchNorm's

@@ -31,6 +31,10 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
                               int rectify, char *error, size_t error_size);
 void cdnnl_conv_destroy(cdnnl_conv *conv);
 
+/// The oneDNN implementation of pass `pass` (0 forward, 1 backward-data, 2 backward-weights) as its verbose output
+/// names it ("brgconv:avx512_core"); "" for a pass the primitives do not have.
+const char *cdnnl_conv_implementation(const cdnnl_conv *conv, int pass);
+
 /// dst = conv(src) (+ bias, then max(·, 0) when created with `rectify`). Returns 0 or a oneDNN status.
 int cdnnl_conv_forward(cdnnl_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
 
