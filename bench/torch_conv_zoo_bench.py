@@ -54,6 +54,13 @@ def main():
     lossf = nn.BCEWithLogitsLoss()
     x = torch.randn(a.batch, config["leads"], a.length)
     y = (torch.rand(a.batch, config["classes"]) < 0.1).float()
+    measure(m, opt, lossf, x, y, a)
+
+
+def measure(m, opt, lossf, x, y, a):
+    """Times `a.steps` training steps (forward, loss, backward, optimizer) after one warm-up, then `a.steps`
+    evaluation-mode forwards, and prints both as samples/s (the lines `dist-train bench` prints). Shared with
+    torch_zoo_bench.py."""
     cast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")  # noqa: E731
 
     def step():
@@ -62,7 +69,6 @@ def main():
             loss = lossf(m(x).float(), y)
         loss.backward()
         opt.step()
-        return loss.item()
 
     step()
     t = time.perf_counter()

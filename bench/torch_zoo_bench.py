@@ -8,10 +8,11 @@ Usage: python torch_zoo_bench.py --model gru-mha [--threads 2] [--batch 32] [--l
 import argparse
 import importlib.util
 import os
-import time
 
 import torch
 import torch.nn as nn
+
+from torch_conv_zoo_bench import measure  # the timing loop, shared
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
@@ -49,31 +50,7 @@ def main():
     lossf = nn.CrossEntropyLoss()
     x = torch.randn(a.batch, 1, a.length)
     y = torch.randint(0, 4, (a.batch,))
-    cast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")  # noqa: E731
-
-    def step():
-        opt.zero_grad()
-        with cast():
-            loss = lossf(m(x).float(), y)
-        loss.backward()
-        opt.step()
-
-    step()
-    t = time.perf_counter()
-    for _ in range(a.steps):
-        step()
-    dt = time.perf_counter() - t
-    print(f"train samples/s {a.batch * a.steps / dt:.2f}  (step {dt / a.steps * 1000:.0f} ms, threads {a.threads}, "
-          f"batch {a.batch}, length {a.length}, {a.precision})")
-    m.eval()
-    with torch.no_grad(), cast():
-        m(x)
-        t = time.perf_counter()
-        for _ in range(a.steps):
-            m(x)
-    dt = time.perf_counter() - t
-    print(f"infer samples/s {a.batch * a.steps / dt:.2f}")
-
+    measure(m, opt, lossf, x, y, a)
 
 if __name__ == "__main__":
     main()
