@@ -67,7 +67,8 @@ public final class CNNSelfAttentionNet: ECGModel {
     private let blocks: [(conv: Conv1D, norm: BatchNorm1D, pool: MaxPool1D?)]
     private let attention: MultiheadAttention
     private let norm: LayerNorm
-    private let pool = GlobalAveragePool1D()
+    private let pool = AdaptiveAveragePool1D(outputSize: 1)
+    private let flatten = Flatten()
     private let dense: [(linear: Linear, dropout: Dropout)]
     private let classifier: Linear
     private var denseInputs: [Tensor] = []
@@ -112,7 +113,7 @@ public final class CNNSelfAttentionNet: ECGModel {
         let attended = attention.forward(h, parameters, training: training, dropoutKey: RandomStream.mix(dropoutKey ^ 1))
         let sum = Tensor(shape: h.shape, values: attended.array)
         Elementwise.add(h, into: sum)
-        var features = pool.forward(norm.forward(sum, parameters))
+        var features = flatten.forward(pool.forward(norm.forward(sum, parameters)))
         denseInputs = []
         for (index, layer) in dense.enumerated() {
             let z = layer.linear.forward(features, parameters)
@@ -129,7 +130,7 @@ public final class CNNSelfAttentionNet: ECGModel {
             g = layer.linear.backward(activationBackward(layer.dropout.backward(g), input: z), parameters)
             gradientsReady(layer.linear.weight.offset)
         }
-        let dSum = norm.backward(pool.backward(g), parameters)
+        let dSum = norm.backward(pool.backward(flatten.backward(g)), parameters)
         gradientsReady(norm.weight.offset)
         var dh = attention.backward(dSum, parameters)
         Elementwise.add(dSum, into: dh)

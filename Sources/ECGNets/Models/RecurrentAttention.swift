@@ -66,7 +66,8 @@ public final class RecurrentAttentionNet: ECGModel {
 
     private let recurrent: Recurrent
     private let attention: MultiheadAttention
-    private let pool = GlobalAveragePool1D()
+    private let pool = AdaptiveAveragePool1D(outputSize: 1)
+    private let flatten = Flatten()
     private let classifier: Linear
     private var framed: Tensor?
 
@@ -91,13 +92,13 @@ public final class RecurrentAttentionNet: ECGModel {
     public func forward(_ x: Tensor, training: Bool, dropoutKey: UInt64) -> Tensor {
         let h = recurrent.forward(frames(x), parameters, training: training, dropoutKey: RandomStream.mix(dropoutKey ^ 1))
         let a = attention.forward(h, parameters, training: training, dropoutKey: RandomStream.mix(dropoutKey ^ 2))
-        return classifier.forward(pool.forward(a), parameters)
+        return classifier.forward(flatten.forward(pool.forward(a)), parameters)
     }
 
     public func backward(_ dLogits: Tensor, gradientsReady: (Int) -> Void) {
         let dPooled = classifier.backward(dLogits, parameters)
         gradientsReady(classifier.weight.offset)
-        let dh = attention.backward(pool.backward(dPooled), parameters)
+        let dh = attention.backward(pool.backward(flatten.backward(dPooled)), parameters)
         gradientsReady(attention.inProjectionWeight.offset)
         _ = recurrent.backward(dh, parameters)
         gradientsReady(0)
