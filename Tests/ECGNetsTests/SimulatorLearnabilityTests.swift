@@ -97,14 +97,14 @@ import Testing
         }
 
         // Issue 10, must-hold 3: the same run in bfloat16 (same seed, steps and records) must reach a macro AUROC
-        // within 0.01 of float32's. Measured (December 2026): float32 0.9800, bfloat16 0.9604. bfloat16 does not
-        // yet learn as well here, which is why `--precision` defaults to fp32; the shortfall is recorded as a known
-        // issue, so this fails as soon as bfloat16 closes the gap (and the default should then be reconsidered).
+        // within 0.01 of float32's. Measured (December 2026): float32 0.9880, bfloat16 0.9892. Before the downsample's
+        // backward-weights kernel changed (the oneDNN 1x1 kernel that overflows its scratchpad, see FastPathTests) the
+        // same run gave 0.9800 and 0.9604: the gap on one seed moves with kernel-level rounding by about 0.02, so
+        // this bound is checked on the run as it is, and `--precision` stays fp32 by default for speed (this CPU's
+        // bfloat16 dot product runs at half the float32 rate).
         let bfloat16 = try trainAndScore(.bfloat16).auroc
         print("Simulator learnability: macro AUROC float32 \(String(format: "%.4f", scores.auroc)), bfloat16 \(String(format: "%.4f", bfloat16))")
         #expect(bfloat16 > 0.9, "bfloat16 learns the simulator")
-        withKnownIssue("bfloat16 trails float32 by more than 0.01 macro AUROC on this seed (0.9604 vs 0.9800)") {
-            #expect(bfloat16 >= scores.auroc - 0.01, "bfloat16 macro AUROC \(bfloat16) vs float32 \(scores.auroc)")
-        }
+        #expect(bfloat16 >= scores.auroc - 0.01, "bfloat16 macro AUROC \(bfloat16) vs float32 \(scores.auroc)")
     }
 }
