@@ -6,6 +6,7 @@ logits). Imported by resnet1d-tiny/make_float64_trace.py (and through it make_fl
 make_bfloat16_trace.py), zoo-tiny/make_zoo_traces.py (the convolutional zoo) and zoo-tiny/make_zoo_trace.py (the
 recurrent and attention zoo, whose networks are defined there).
 """
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -143,3 +144,18 @@ def trace(fresh, x, y, loss_fn, optimizers, foreach=None):
                      "state_after_3_steps": {k: dump(v) for k, v in model.state_dict().items()},
                      "eval_logits_after_3_steps": dump(eval_logits)}
     return out
+
+
+def leaves(tree, prefix=()):
+    """(path, values) of every traced tensor, list or scalar of a trace, paths as in the tests
+    (`sgd/state_after_3_steps/fc.bias`); the fixture's inputs, settings and bookkeeping are skipped."""
+    for key, value in tree.items():
+        if key in ("hyper", "config", "input", "targets", "initial_state", "order", "loss_kind"):
+            continue
+        path = prefix + (key,)
+        if isinstance(value, dict) and "data" in value:
+            yield "/".join(path), np.asarray(value["data"], dtype=np.float64)
+        elif isinstance(value, dict):
+            yield from leaves(value, path)
+        else:
+            yield "/".join(path), np.atleast_1d(np.asarray(value, dtype=np.float64))

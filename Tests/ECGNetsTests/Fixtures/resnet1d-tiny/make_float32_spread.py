@@ -17,24 +17,11 @@ import numpy as np
 import torch
 
 import make_float64_trace as f64  # the network, the reference's initial state, input and hyper-parameters
+from torch_reference import leaves  # noqa: E402  (on the path make_float64_trace set)
 
 torch.set_default_dtype(torch.float32)
 exact = json.load(open("float64-trace.json"))
 reference = f64.reference
-
-
-def leaves(tree, prefix=()):
-    """(path, values) of every traced tensor, list or scalar, paths as in the test (`sgd/state_after_3_steps/fc.bias`)."""
-    for key, value in tree.items():
-        if key in ("hyper", "config", "input", "targets", "initial_state"):
-            continue
-        path = prefix + (key,)
-        if isinstance(value, dict) and "data" in value:
-            yield "/".join(path), np.asarray(value["data"], dtype=np.float64)
-        elif isinstance(value, dict):
-            yield from leaves(value, path)
-        else:
-            yield "/".join(path), np.atleast_1d(np.asarray(value, dtype=np.float64))
 
 
 def fresh():

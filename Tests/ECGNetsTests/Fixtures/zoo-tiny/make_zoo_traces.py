@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from torch_reference import CNN1D, ResNet1D, dump, tensor, trace  # noqa: E402  (the shared machinery)
+from torch_reference import CNN1D, ResNet1D, dump, leaves, tensor, trace  # noqa: E402  (the shared machinery)
 
 STEM = {"kernel": 15, "stride": 2, "padding": 7}
 NETWORKS = {
@@ -39,20 +39,6 @@ NETWORKS = {
                                    "stem": STEM, "block_kernel": 7}, [3, 12, 400]),
 }
 ADAM = {"lr": 0.001, "betas": [0.9, 0.999], "eps": 1e-08, "weight_decay": 1e-05, "amsgrad": False, "maximize": False}
-
-
-def leaves(tree, prefix=()):
-    """(path, values) of every traced tensor, list or scalar, paths as in the test (`adam/state_after_3_steps/fc.bias`)."""
-    for key, value in tree.items():
-        if key in ("hyper", "config", "input", "targets", "initial_state", "order", "loss_kind"):
-            continue
-        path = prefix + (key,)
-        if isinstance(value, dict) and "data" in value:
-            yield "/".join(path), np.asarray(value["data"], dtype=np.float64)
-        elif isinstance(value, dict):
-            yield from leaves(value, path)
-        else:
-            yield "/".join(path), np.atleast_1d(np.asarray(value, dtype=np.float64))
 
 
 def make(name, seed):
