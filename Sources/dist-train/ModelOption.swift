@@ -72,7 +72,7 @@ struct ModelOptions: ParsableArguments {
             }
             if let widths { configuration.widths = try Self.parsedIntegers(widths, "--widths", example: "8,16,32,64") }
             return .cnn1D(configuration)
-        case .gruMHA, .lstmMHA, .cnnMHSA:
+        case .gruMHA, .lstmMHA, .cnnMHSA, .stftCNNGRU, .stftCNNLSTM:
             guard blocksPerStage == nil && widths == nil && dropout == nil else {
                 throw ValidationError("--blocks-per-stage, --widths and --dropout apply to the ResNets and cnn1d; size \(model) "
                                       + "with --model-configuration (as `inspect` prints it).")
