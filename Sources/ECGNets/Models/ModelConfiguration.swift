@@ -77,6 +77,17 @@ public enum ModelConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The shortest window, in samples, the network can read: 64 for every architecture (the trainer's floor), more
+    /// for the spectrogram networks, whose STFT reflect-pads by n_fft/2 and whose pools must leave one time frame
+    /// (`1 + ⌊L / hop⌋` frames halved by each block).
+    public var minimumWindowLength: Int {
+        switch self {
+        case .resnet1D, .cnn1D, .gruMHA, .lstmMHA, .cnnMHSA: 64
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration):
+            max(64, configuration.nFFT / 2 + 1, configuration.hop * ((1 << configuration.widths.count) - 1))
+        }
+    }
+
     /// Input leads and output classes.
     public var leads: Int { input.leads }
     public var classes: Int {
