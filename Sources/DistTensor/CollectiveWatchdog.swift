@@ -95,8 +95,9 @@ final class CollectiveWatchdog {
     }
 
     /// Polls `requests` until all complete, answering other ranks' queries meanwhile. Spins for the first 0.1 s (most
-    /// waits are that short), then polls every millisecond, leaving the core to ranks that compute. Past the
-    /// timeout it does not return: it diagnoses and ends the job.
+    /// waits are that short), then yields the core between polls (a transfer moves on only while it is polled), and
+    /// after 10 s (rank 0 writes a checkpoint or prepares a dataset) polls every millisecond. Past the timeout it does
+    /// not return: it diagnoses and ends the job.
     func wait(_ requests: inout [MPI_Request?], for operation: CollectiveOperation) throws {
         guard !requests.isEmpty else { return }
         let begun = DispatchTime.now().uptimeNanoseconds
@@ -111,7 +112,11 @@ final class CollectiveWatchdog {
             try answerQueries()
             let now = DispatchTime.now().uptimeNanoseconds
             if now >= deadline { timedOut(operation, after: Double(now - begun) / 1e9) }
-            if now - begun > 100_000_000 { usleep(1_000) }
+            if now - begun > 10_000_000_000 {
+                usleep(1_000)
+            } else if now - begun > 100_000_000 {
+                sched_yield()
+            }
         }
     }
 

@@ -69,11 +69,13 @@ struct NetworkFaultTests {
         case .nodeKilled, .nodeCutOff:
             // Open MPI ends the job first and names the node it lost: its runtime ("lost communication with a remote
             // daemon … on node B", or for a killed node also "unable to reliably start one or more daemons") or its TCP
-            // layer ("peer hung up … Peer host: B").
+            // layer ("peer hung up … Peer host: B"). For a killed node it has also ended the job without a word (1 run
+            // in 3): then only the time, the status, the cleanup and the resume below are checked.
             let named = text.split(separator: "\n").contains { line in
                 line.contains(second) && (line.contains("on node") || line.contains("Peer host:"))
             }
-            #expect(named, "\(fault): Open MPI's message does not name \(second): \(text)")
+            print("NetworkFaultTests: \(fault): Open MPI's message \(named ? "names" : "does not name") \(second)")
+            if fault == .nodeCutOff { #expect(named, "\(fault): Open MPI's message does not name \(second): \(text)") }
         case .dataLinkCut:
             // The ranks on both sides of the cut time out; the first abort mpirun hears decides its status: rank 0's
             // (69) or, when Open MPI's TCP layer on the cut-off node gives up on a connection first, its own (255).
