@@ -36,6 +36,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     @OptionGroup var arithmetic: PrecisionOption
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -51,7 +53,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         do {
             try measure(world)
             try world.finalize()
