@@ -119,19 +119,24 @@ public final class Sweep {
         var result: SweepRequest.Result?
         while true {
             let request = SweepRequest(kind: .next, group: groupIndex, result: result, stopWish: events.stopRequest() != nil)
-            let reply = try group.decidedByRankZero(what: "could not get the next trial from the sweep's coordinator",
-                                                    waitingWithoutSpinning: true) { try ask(request) }
+            // How long the coordinator takes to answer depends on its own trial's step or validation, not on a lost
+            // rank (a lost rank ends the job through its own group's collectives), so this wait has no timeout.
+            let reply = try group.withoutCollectiveTimeout {
+                try group.decidedByRankZero(what: "could not get the next trial from the sweep's coordinator") { try ask(request) }
+            }
             guard reply.kind == .trial, let trial = reply.trial, let values = reply.values else { break }
             result = try runTrial(trial, values: values)
         }
         try coordinator?.serviceUntilGroupsFinish(ownStop: events.stopRequest)
         // A stop notice that came after this leader's trial had ended is not left unreceived.
         if group.rank == 0 && world.rank != 0 && !stopNoticed { _ = try world.receiveIfArrived(tag: Self.stopTag, from: 0) }
-        let stopped = try world.decidedByRankZero(what: "could not finish the sweep", waitingWithoutSpinning: true) {
-            () throws -> Bool in
-            guard let coordinator else { return false }
-            try coordinator.finish()
-            return coordinator.stopping
+        // Ranks whose group is done wait here until the slowest group's last trial ends: no timeout on this wait.
+        let stopped = try world.withoutCollectiveTimeout {
+            try world.decidedByRankZero(what: "could not finish the sweep") { () throws -> Bool in
+                guard let coordinator else { return false }
+                try coordinator.finish()
+                return coordinator.stopping
+            }
         }
         return stopped ? .stopped : .completed
     }
@@ -162,8 +167,11 @@ public final class Sweep {
                     guard let halving = self.settings.halving,
                           let rung = halving.rung(atOrBelow: step, totalSteps: totalSteps) else { return true }
                     let request = SweepRequest(kind: .rung, group: self.groupIndex, trial: id, step: rung, metric: metric)
-                    let reply = try self.group.decidedByRankZero(what: "could not ask the sweep's coordinator about rung \(rung)",
-                                                                 waitingWithoutSpinning: true) { try self.ask(request) }
+                    let reply = try self.group.withoutCollectiveTimeout {
+                        try self.group.decidedByRankZero(what: "could not ask the sweep's coordinator about rung \(rung)") {
+                            try self.ask(request)
+                        }
+                    }
                     if reply.promoted == false { stoppedAtRung = true }
                     return reply.promoted ?? true
                 })
