@@ -150,6 +150,37 @@ struct SweepTests {
         #expect(throws: SweepError.self) { try SuccessiveHalving(minSteps: 4, eta: 1) }
     }
 
+    /// With two groups, TPE's proposal for trial 7 is conditioned on trials 0-5 and on nothing else: it waits while
+    /// trial 3 still runs though trials 4-6 ended, and then sees the same trials whichever ended first. A rung decision
+    /// of trial 3 is compared with trials 0-2 at that rung, not with trial 5, which got there first, and waits while
+    /// trial 1 runs short of the rung (a failed trial 2 without the rung does not hold it up).
+    @Test func proposalsAndRungDecisionsDoNotDependOnWhichTrialEndsFirst() throws {
+        func trial(_ id: Int, _ status: SweepTrial.Status, rung: Double? = nil) -> SweepTrial {
+            var trial = SweepTrial(id: id, values: ["lr": .number(Double(id) / 100)], status: status)
+            trial.metric = status == .completed ? Double(id) / 10 : nil
+            if let rung { trial.rungs["4"] = SweepTrial.Rung(metric: rung, promoted: true) }
+            return trial
+        }
+        var state = SweepState(identity: "A")
+        state.trials = [trial(0, .completed), trial(1, .completed), trial(2, .failed), trial(3, .running),
+                        trial(4, .completed), trial(5, .stoppedEarly), trial(6, .completed)]
+        #expect(state.observations(forTrial: 7, groups: 2) == nil, "trial 3 still runs")
+        #expect(state.observations(forTrial: 4, groups: 2)?.map(\.values) == (0..<3).map { ["lr": .number(Double($0) / 100)] })
+        state.trials[3] = trial(3, .completed)
+        let observed = try #require(state.observations(forTrial: 7, groups: 2))
+        #expect(observed.map(\.values) == (0..<6).map { ["lr": .number(Double($0) / 100)] })
+        #expect(observed.map(\.metric) == [0, 0.1, -.infinity, 0.3, 0.4, -.infinity], "a trial without a metric is the worst")
+        #expect(state.observations(forTrial: 7, groups: 1)?.count == 7, "one group: every trial before it")
+
+        state.trials = [trial(0, .completed, rung: 0.5), trial(1, .running), trial(2, .failed), trial(3, .running),
+                        trial(4, .running), trial(5, .running, rung: 0.9)]
+        #expect(state.rungMetrics(beforeTrial: 3, step: "4") == nil, "trial 1 has not reached the rung")
+        #expect(state.rungMetrics(beforeTrial: 1, step: "4") == [0.5])
+        state.trials[1] = trial(1, .running, rung: 0.2)
+        #expect(state.rungMetrics(beforeTrial: 3, step: "4") == [0.5, 0.2], "trials 0-2 only; trial 5's 0.9 is not seen")
+        #expect(state.rungMetrics(beforeTrial: 0, step: "4") == [])
+    }
+
     @Test func stateFileRoundTripsAndRefusesAnotherSweep() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-state-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

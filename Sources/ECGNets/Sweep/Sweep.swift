@@ -210,7 +210,7 @@ public final class Sweep {
 
     /// A request answered by the coordinator: directly on rank 0, by message from other group leaders.
     private func ask(_ request: SweepRequest) throws -> SweepReply {
-        if let coordinator { return try coordinator.handle(request) }
+        if let coordinator { return try coordinator.handle(request, ownStop: events.stopRequest) }
         try world.send(Array(try SweepState.encoder.encode(request)), to: 0, tag: Self.requestTag)
         return try SweepState.decoder.decode(SweepReply.self, from: Data(try world.receive(tag: Self.replyTag, from: 0)))
     }

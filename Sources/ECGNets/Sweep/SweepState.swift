@@ -3,8 +3,9 @@ import Foundation
 
 /// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020), in its
 /// stopping form: rungs at `minSteps * eta^k` steps; a trial reaching a rung goes on only if its validation metric is
-/// at least the `1 - 1/eta` quantile of every metric recorded at that rung so far (its own included), so about the top
-/// 1/eta go on. The sweep's coordinator decides, so no group decides alone.
+/// at least the `1 - 1/eta` quantile of the metrics at that rung of the trials before it and its own, so about the top
+/// 1/eta go on. The sweep's coordinator decides, so no group decides alone, and waits for the trials before it to
+/// reach the rung, so no decision depends on which group was faster.
 public struct SuccessiveHalving: Sendable, Equatable, Codable {
     public let minSteps: Int
     public let eta: Int
@@ -140,5 +141,31 @@ public struct SweepState: Sendable, Codable, Equatable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
+    }
+}
+
+extension SweepState {
+    /// The trials a TPE proposal for trial `id` is conditioned on when `groups` groups run trials side by side: every
+    /// trial before `id - groups + 1` (all of them ended), so the proposal does not depend on which trials happened to
+    /// end first. Nil while one of them still runs: the group asking waits. With one group: every trial before `id`.
+    public func observations(forTrial id: Int, groups: Int) -> [SweepObservation]? {
+        let conditioned = trials.prefix(max(0, id - groups + 1))
+        guard conditioned.allSatisfy({ $0.status != .running }) else { return nil }
+        return conditioned.map { SweepObservation(values: $0.values, metric: $0.metric ?? -.infinity) }
+    }
+
+    /// The metrics trial `id` is compared with at the rung of `step` steps: those of the trials before it, each of which
+    /// has reached the rung or ended without it, so a decision does not depend on which trial reached the rung first.
+    /// Nil while a trial before it runs and has not reached the rung yet.
+    public func rungMetrics(beforeTrial id: Int, step: String) -> [Double]? {
+        var metrics: [Double] = []
+        for trial in trials.prefix(id) {
+            if let rung = trial.rungs[step] {
+                metrics.append(rung.metric)
+            } else if trial.status == .running {
+                return nil
+            }
+        }
+        return metrics
     }
 }
