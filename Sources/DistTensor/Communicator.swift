@@ -217,6 +217,52 @@ public final class Communicator: ProcessGroup, @unchecked Sendable {
         return result
     }
 
+    /// The ranks of this communicator with the same `color`, ordered by `key` (`MPI_Comm_split`): how a sweep cuts
+    /// the job into groups that each train one trial. Every rank must call it; the group keeps this communicator's
+    /// collective timeout.
+    public func split(color: Int, key: Int) throws -> Communicator {
+        var part: MPI_Comm? = cmpi_comm_null()
+        try MPIError.check(MPI_Comm_split(communicator, Int32(color), Int32(key), &part), "MPI_Comm_split")
+        try MPIError.check(MPI_Comm_set_errhandler(part, cmpi_errors_return()), "MPI_Comm_set_errhandler")
+        let group = try Communicator(part!)
+        group.collectiveTimeout = collectiveTimeout
+        return group
+    }
+
+    /// Sends `bytes` to one rank with `tag` (`MPI_Send`; small messages return at once, larger ones when received).
+    public func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
+        try bytes.withUnsafeBufferPointer { buffer in
+            try MPIError.check(MPI_Send(buffer.baseAddress, Int32(buffer.count), cmpi_uint8(), Int32(destination), Int32(tag),
+                                            communicator), "MPI_Send")
+        }
+    }
+
+    /// The next message with `tag` (from `source`, or from any rank if nil) if one has arrived, as its sender and
+    /// bytes; nil at once otherwise (`MPI_Iprobe`, then `MPI_Recv`), so a waiting rank can sleep instead of spin.
+    public func receiveIfArrived(tag: Int, from source: Int? = nil) throws -> (source: Int, bytes: [UInt8])? {
+        var arrived: Int32 = 0
+        var status = MPI_Status()
+        try MPIError.check(MPI_Iprobe(Int32(source ?? Int(cmpi_any_source())), Int32(tag), communicator, &arrived, &status),
+                               "MPI_Iprobe")
+        guard arrived != 0 else { return nil }
+        var count: Int32 = 0
+        try MPIError.check(MPI_Get_count(&status, cmpi_uint8(), &count), "MPI_Get_count")
+        var bytes = [UInt8](repeating: 0, count: Int(count))
+        try bytes.withUnsafeMutableBufferPointer { buffer in
+            try MPIError.check(MPI_Recv(buffer.baseAddress, count, cmpi_uint8(), status.MPI_SOURCE, Int32(tag), communicator,
+                                            cmpi_status_ignore()), "MPI_Recv")
+        }
+        return (Int(status.MPI_SOURCE), bytes)
+    }
+
+    /// Waits for the next message with `tag` from `source`, polling every `interval` seconds between sleeps.
+    public func receive(tag: Int, from source: Int, interval: TimeInterval = 0.002) throws -> [UInt8] {
+        while true {
+            if let message = try receiveIfArrived(tag: tag, from: source) { return message.bytes }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+
     /// Waits until every rank has called it.
     public func barrier() throws {
         try collective(CollectiveOperation(.barrier), "MPI_Ibarrier") { request in

@@ -10,7 +10,7 @@ struct DistTrain: ParsableCommand {
         version: DistTrainVersion.current,
         subcommands: [TrainCommand.self, BenchCommand.self, SynthCommand.self, PrepareCommand.self, DatasetCommand.self,
                       ScoreCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, ExportCommand.self,
-                      CheckpointBenchCommand.self, CheckMPICommand.self],
+                      CheckpointBenchCommand.self, CheckMPICommand.self, SweepCommand.self],
         defaultSubcommand: TrainCommand.self)
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The POSIX steps that make a file and its name durable (`fsync` of a file and of a directory, `rename`,
 /// `unlink`), each turning a failure into `NetCDFError.fileSystem` with `errno`'s text.
-enum DurableFileOperations {
+public enum DurableFileOperations {
     /// Forces the file's data and metadata to stable storage.
     static func synchronizeFile(at url: URL) throws(NetCDFError) {
         try synchronize(url.path, flags: O_RDONLY, what: "fsync of the file")
@@ -28,6 +28,24 @@ enum DurableFileOperations {
         guard statvfs(url.deletingLastPathComponent().path, &status) == 0 else { return nil }
         let blocks = getuid() == 0 ? status.f_bfree : status.f_bavail
         return Int64(clamping: UInt64(blocks) &* UInt64(status.f_frsize))
+    }
+
+    /// Writes `data` to `url` so that a reader, a crash or a power loss sees the old file or the new one, never a part:
+    /// a temporary file beside it, fsynced, renamed over it, and the directory fsynced (small state files such as a
+    /// sweep's; NetCDF files go through `NetCDFAtomicWrite`).
+    public static func write(_ data: Data, to url: URL) throws(NetCDFError) {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw failure(temporary.path, "create")
+        }
+        do {
+            try synchronizeFile(at: temporary)
+            try replace(url, with: temporary)
+        } catch {
+            removeIfPresent(temporary)
+            throw error
+        }
+        try synchronizeDirectory(containing: url)
     }
 
     /// Deletes the file at `url` if it exists; used to clean up after a failed write, so it reports nothing.

@@ -17,12 +17,18 @@ public struct TrainingRunEvents {
     public var stepCompleted: (StepReport, Position) -> Void
     /// This rank's wish to stop, as its cause (e.g. "SIGTERM"), or nil; asked before every step.
     public var stopRequest: () -> String?
+    /// Called on every rank after each validation with the step and the selected metric (the same on every rank);
+    /// returns whether training goes on. Every rank must return the same answer (a sweep's early termination asks its
+    /// coordinator here and shares the answer over the trial's ranks).
+    public var validationCompleted: (_ step: Int, _ metric: Double) throws -> Bool
 
     public init(message: @escaping (String) -> Void = { _ in }, stepCompleted: @escaping (StepReport, Position) -> Void = { _, _ in },
-                stopRequest: @escaping () -> String? = { nil }) {
+                stopRequest: @escaping () -> String? = { nil },
+                validationCompleted: @escaping (_ step: Int, _ metric: Double) throws -> Bool = { _, _ in true }) {
         self.message = message
         self.stepCompleted = stepCompleted
         self.stopRequest = stopRequest
+        self.validationCompleted = validationCompleted
     }
 }
 
@@ -50,6 +56,8 @@ public final class TrainingRun {
     private var state: TrainingLoopState
     /// Rank 0's record of every validation (the other ranks keep an empty one).
     public private(set) var history = TrainingHistory()
+    /// Rank 0's digest of the parameters as training left them (before the report loads best.nc), once `run` returns.
+    public private(set) var finalParameterDigest: ParameterDigest?
     /// Rank 0's TensorBoard event file, when the configuration asks for one.
     private var tensorBoard: TensorBoardLog?
 
@@ -176,7 +184,7 @@ public final class TrainingRun {
             state.pendingValidation = nil
             let metric = try validate(validationSource, epoch: pending.epoch, step: pending.step, learningRate: pending.learningRate)
             try save(validationMetric: metric, replacing: true)
-            stoppedEarly = stopsEarly()
+            stoppedEarly = try stopsEarly() || !events.validationCompleted(pending.step, metric)
         }
         while !stoppedEarly && trainer.globalStep < totalSteps {
             trainer.optimizer.settings.learningRate = state.scheduler.learningRateFloat
@@ -215,7 +223,7 @@ public final class TrainingRun {
             if epochEnded || metric != nil || checkpoints.isPeriodic(step: trainer.globalStep) {
                 try save(validationMetric: metric)
             }
-            if metric != nil && stopsEarly() { break }
+            if let metric, try stopsEarly() || !events.validationCompleted(report.step, metric) { break }
         }
         if world.rank == 0 {
             if let parametersOut = configuration.parametersOut { try Self.writeParameters(model.parameters, to: parametersOut) }
@@ -224,7 +232,8 @@ public final class TrainingRun {
                 try tensorBoard.hyperParameters(hyperParameters, completed: outcome == .completed, startTime: started)
                 events.message("dist-train: TensorBoard events in \(tensorBoard.url.path)")
             }
-            events.message("dist-train: step \(trainer.globalStep), parameter digest \(ParameterDigest(of: model.parameters))")
+            finalParameterDigest = ParameterDigest(of: model.parameters)
+            events.message("dist-train: step \(trainer.globalStep), parameter digest \(finalParameterDigest!)")
         }
         if outcome == .completed {
             try TrainingReport(model: model, dataset: dataset, selection: selection, windowLength: configuration.windowLength,
