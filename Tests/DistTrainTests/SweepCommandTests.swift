@@ -24,6 +24,15 @@ import Testing
         return try #require(object["trials"] as? [[String: Any]])
     }
 
+    /// Whether process `pid` has `file` open (one of the links in /proc/PID/fd points at it).
+    static func holdsOpen(_ file: URL, process pid: pid_t) -> Bool {
+        let descriptors = "/proc/\(pid)/fd"
+        let target = file.resolvingSymlinksInPath().path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: descriptors)) ?? []).contains { descriptor in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + descriptor)) == target
+        }
+    }
+
     /// results.txt without its seconds column (the only one that may differ between two runs), cut at the column's
     /// place in the header: a status such as "stopped early" holds a space, so the columns are not words.
     static func table(_ sweep: String, in directory: URL) throws -> [String] {
@@ -119,7 +128,8 @@ import Testing
 
     /// "The same sweep command gives the same trials" with TPE and ASHA in two groups: the second run has one rank
     /// stopped (SIGSTOP) for three seconds after the first trial ends, so its trials end and reach rungs in another
-    /// order; the proposals and rung decisions, and so the table and every digest, are the first run's.
+    /// order; the proposals and rung decisions, and so the table and every digest, are the first run's. So are a
+    /// third run's, SIGTERMed while a trial waited for its rung decision and started again.
     @Test func tpeAndAshaInTwoGroupsDoNotDependOnWhichGroupIsFaster() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -147,6 +157,36 @@ import Testing
         let digests = { (sweep: String) in try Self.trials(sweep, in: directory).map { "\($0["id"]!) \($0["status"]!) \($0["digest"] ?? "-")" } }
         #expect(try digests("second") == (try digests("first")))
         #expect(try Self.trials("first", in: directory).count == 8)
+
+        // Stopped while a trial waits for its rung decision: rank 1 (trial 1, before its rung) is SIGSTOPped, trial 2
+        // reaches its rung on rank 0 and waits for trial 1's; SIGTERM then stops the sweep with trial 2's rung
+        // undecided. The restarted sweep decides it and ends with the first run's table and digests.
+        let third = try CommandRunner.Running(sweep + ["--sweep-dir", "third"], ranks: 2, directory: directory)
+        let trial1 = directory.appendingPathComponent("third/trials/trial-001/logs/rank-0.jsonl")
+        let trial2 = directory.appendingPathComponent("third/trials/trial-002/logs/rank-0.jsonl")
+        let started = Date().addingTimeInterval(120)
+        while Date() < started && ProcessTree.lineCount(trial1) < 1 { Thread.sleep(forTimeInterval: 0.005) }
+        let thirdRanks = ProcessTree.children(of: third.process.processIdentifier)
+        try #require(thirdRanks.count == 2, "expected two rank processes under mpirun, found \(thirdRanks)")
+        // The rank that writes trial 1's metrics log runs trial 1; the other is world rank 0, the coordinator.
+        let other = try #require(thirdRanks.first { Self.holdsOpen(trial1, process: $0) }, "no rank has \(trial1.path) open")
+        let coordinator = try #require(thirdRanks.first { $0 != other })
+        kill(other, SIGSTOP)
+        while Date() < started && ProcessTree.lineCount(trial2) < 4 { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 1)
+        kill(coordinator, SIGTERM)
+        kill(other, SIGTERM)
+        kill(other, SIGCONT)
+        let stopped = third.wait(timeout: 120)
+        #expect(stopped.status == 75, "status \(stopped.status): \(stopped.output)\n\(stopped.error)")
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("third/sweep-state.json")))
+        let waiting = try #require(((saved as? [String: Any])?["trials"] as? [[String: Any]])?.first { $0["id"] as? Int == 2 })
+        #expect(waiting["status"] as? String == "running" && (waiting["rungs"] as? [String: Any])?["4"] == nil,
+                "trial 2 was stopped with its rung undecided: \(waiting)")
+        let continued = try CommandRunner.run(sweep + ["--sweep-dir", "third"], ranks: 2, in: directory, timeout: 300)
+        try #require(continued.status == 0, "\(continued.output)\n\(continued.error)")
+        #expect(try Self.table("third", in: directory) == (try Self.table("first", in: directory)))
+        #expect(try digests("third") == (try digests("first")))
     }
 
     @Test func spaceNamingNoTrainOptionIsRefused() throws {

@@ -56,6 +56,8 @@ public final class TrainingRun {
     private var state: TrainingLoopState
     /// Rank 0's record of every validation (the other ranks keep an empty one).
     public private(set) var history = TrainingHistory()
+    /// Whether `resume()` has run.
+    private var resumed = false
     /// Rank 0's digest of the parameters as training left them (before the report loads best.nc), once `run` returns.
     public private(set) var finalParameterDigest: ParameterDigest?
     /// Rank 0's TensorBoard event file, when the configuration asks for one.
@@ -269,8 +271,11 @@ public final class TrainingRun {
             + "\(configuration.schedule.kind.rawValue) schedule, " + (configuration.synchronizedBatchNormalization ? "sync BN" : "local BN")
     }
 
-    /// Restores the loop state, history and thresholds of the checkpoint the settings pick, if any.
-    private func resume() throws {
+    /// Restores the loop state, history and thresholds of the checkpoint the settings pick, if any, once: `run()` calls
+    /// it unless the caller already has (a sweep looks at a resumed trial's history before training on).
+    public func resume() throws {
+        guard !resumed else { return }
+        resumed = true
         guard let metadata = try checkpoints.resume() else { return }
         let source = "the checkpoint of step \(metadata.globalStep)"
         if let restored = try TrainingLoopState.decode(metadata.trainingStateJSON, checkpoint: source) {

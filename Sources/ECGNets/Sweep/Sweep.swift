@@ -159,24 +159,35 @@ public final class Sweep {
                 configuration.schedule.validateEvery = halving.minSteps
             }
             var totalSteps = 0
+            // Whether the trial goes on after its validation at `step` with `metric` (the coordinator's rung decision).
+            let promoted = { [unowned self] (step: Int, metric: Double) throws -> Bool in
+                guard let halving = self.settings.halving,
+                      let rung = halving.rung(atOrBelow: step, totalSteps: totalSteps) else { return true }
+                let request = SweepRequest(kind: .rung, group: self.groupIndex, trial: id, step: rung, metric: metric)
+                let reply = try self.group.withoutCollectiveTimeout {
+                    try self.group.decidedByRankZero(what: "could not ask the sweep's coordinator about rung \(rung)") {
+                        try self.ask(request)
+                    }
+                }
+                return reply.promoted ?? true
+            }
             let trialEvents = TrainingRunEvents(
                 // One-line messages only: the per-class tables of every trial's report stay in its report directory.
                 message: { [events] text in if leader && !text.contains("\n") { events.message("\(label): " + text) } },
                 stopRequest: { [unowned self] in self.trialStopRequest() },
-                validationCompleted: { [unowned self] step, metric in
-                    guard let halving = self.settings.halving,
-                          let rung = halving.rung(atOrBelow: step, totalSteps: totalSteps) else { return true }
-                    let request = SweepRequest(kind: .rung, group: self.groupIndex, trial: id, step: rung, metric: metric)
-                    let reply = try self.group.withoutCollectiveTimeout {
-                        try self.group.decidedByRankZero(what: "could not ask the sweep's coordinator about rung \(rung)") {
-                            try self.ask(request)
-                        }
-                    }
-                    if reply.promoted == false { stoppedAtRung = true }
-                    return reply.promoted ?? true
+                validationCompleted: { step, metric in
+                    let goesOn = try promoted(step, metric)
+                    if !goesOn { stoppedAtRung = true }
+                    return goesOn
                 })
             let run = try TrainingRun(configuration, world: group, events: trialEvents)
             totalSteps = run.totalSteps
+            try run.resume()
+            if let stopped = try stopAtUnheardRung(run, trial: id, checkpoints: configuration.checkpoints.directory, promoted: promoted) {
+                if leader { events.message("\(label): stopped at rung step \(stopped.steps ?? 0), decided after the restart") }
+                return .init(trial: id, status: .stoppedEarly, metric: stopped.metric, metricName: run.selection.rawValue,
+                             steps: stopped.steps, digest: stopped.digest, message: nil, seconds: Date().timeIntervalSince(started))
+            }
             let outcome = try run.run()
             let metric = run.history.entries.compactMap { $0.selectedMetric ?? $0.tunedChallengeMetric }.filter(\.isFinite).max()
             let status: SweepTrial.Status = outcome == .stopped ? .running : stoppedAtRung ? .stoppedEarly : .completed
@@ -188,6 +199,32 @@ public final class Sweep {
             return .init(trial: id, status: .failed, metric: nil, metricName: nil, steps: nil, digest: nil, message: "\(error)",
                          seconds: Date().timeIntervalSince(started))
         }
+    }
+
+    /// A resumed trial's rung decisions for the validations before the step it resumes at, asked again: one it never
+    /// heard (the sweep stopped while it waited for it, or was killed before the answer came) is decided now, with
+    /// that validation's metric. If one stops it, the trial ends as in an uninterrupted sweep: at that validation's
+    /// step, with the best metric up to it and the digest of that step's checkpoint (nil if it was pruned).
+    private func stopAtUnheardRung(_ run: TrainingRun, trial id: Int, checkpoints: URL,
+                                   promoted: (Int, Double) throws -> Bool) throws -> (steps: Int?, metric: Double?, digest: String?)? {
+        let resumedAt = run.trainer.globalStep
+        guard settings.halving != nil, resumedAt > 0 else { return nil }
+        // The group's rank 0 holds the history: its validations as [step, metric] pairs.
+        let validations = try group.decidedByRankZero(what: "could not read trial \(id)'s validations") {
+            run.history.entries.filter { $0.globalStep <= resumedAt }
+                .map { [Double($0.globalStep), $0.selectedMetric ?? $0.tunedChallengeMetric ?? .nan] }
+        }
+        for (index, validation) in validations.enumerated() where try !promoted(Int(validation[0]), validation[1]) {
+            let step = Int(validation[0])
+            let digest = try group.decidedByRankZero(what: "could not read trial \(id)'s checkpoint of step \(step)") { () throws -> String? in
+                let url = CheckpointDirectory(url: checkpoints, keepLast: 1).fileURL(step: step)
+                guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+                try CheckpointReader(url: url).restore(into: run.model, optimizer: nil)
+                return ParameterDigest(of: run.model.parameters).description
+            }
+            return (step, validations[...index].map { $0[1] }.filter(\.isFinite).max(), digest)
+        }
+        return nil
     }
 
     /// A trial's stop wish on this rank: its own signal, the coordinator's stop (rank 0) or a stop notice (other leaders).
