@@ -227,9 +227,9 @@ public final class SpectrogramRecurrentNet: ECGModel {
 
 /// The stft-cnn-gru / stft-cnn-lstm inference graph in ONNX operators, in PyTorch's NCHW layout (`[N, leads, F, T]`,
 /// where our layers run `[N, F, T, C]`): the spectrogram (Gather, MatMul with the DFT table, Slice, Mul, Add, Sqrt,
-/// Log, Transpose), each block as Conv 3×3 (→ BatchNormalization) → Relu → MaxPool 2×2, the features per frame as
-/// Transpose `[N, T', C, F']` → Reshape `[N, T', C·F']` (`permute(0, 3, 1, 2).flatten(2)`), the recurrent stack as
-/// ONNX GRU / LSTM nodes, the last step's state (Gather), Gemm; dropout absent.
+/// Log for log1p, Transpose), each block as Conv 3×3 (→ BatchNormalization) → Relu → MaxPool 2×2, the features per
+/// frame as Transpose `[N, T', C, F']` → Reshape `[N, T', C·F']` (`permute(0, 3, 1, 2).flatten(2)`), the recurrent
+/// stack as ONNX GRU / LSTM nodes, the last step's state (Gather), Gemm; dropout absent.
 extension SpectrogramRecurrentNet: ONNXGraphDescribing {
     public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
         var h = graph.spectrogram(input, spectrogram, length: length)
