@@ -17,8 +17,9 @@ public final class Spectrogram {
     public let logarithmic: Bool
     public var bins: Int { nFFT / 2 + 1 }
 
-    /// `[nFFT, 2·bins]`: column `f` is `w[k]·cos(2πfk/nFFT)`, column `bins + f` is `−w[k]·sin(2πfk/nFFT)`.
-    private let basis: [Float]
+    /// `[nFFT, 2·bins]`: column `f` is `w[k]·cos(2πfk/nFFT)`, column `bins + f` is `−w[k]·sin(2πfk/nFFT)` (public for
+    /// the ONNX export, which writes this very table).
+    public let basis: [Float]
     private var inputShape: [Int] = []
     private var frames = ReusableStorage()
     private var spectrum = ReusableStorage()
@@ -51,8 +52,9 @@ public final class Spectrogram {
     /// Multiply-accumulates of one forward pass on one lead of `length` samples.
     public func multiplyAccumulates(length: Int) -> Int { frameCount(length) * nFFT * 2 * bins }
 
-    /// Index into a signal of `length` of position `j` of its reflect-padded version (`nFFT/2` on each side).
-    @inline(__always) func reflected(_ j: Int, length: Int) -> Int {
+    /// Index into a signal of `length` of position `j` of its reflect-padded version (`nFFT/2` on each side): frame
+    /// `t` reads positions `t·hop ..< t·hop + nFFT`.
+    @inline(__always) public func reflected(_ j: Int, length: Int) -> Int {
         let i = j - nFFT / 2
         return i < 0 ? -i : (i >= length ? 2 * (length - 1) - i : i)
     }

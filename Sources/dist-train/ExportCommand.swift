@@ -16,8 +16,9 @@ struct ExportCommand: ParsableCommand {
             opset 17): input "ecg" [batch, leads, window] with a dynamic batch, outputs "logits" and "probabilities" \
             (sigmoid per class, or softmax for a single-label task); metadata_props hold the leads, sampling rate, \
             window length, normalisation, class codes and names and the tuned thresholds. Every architecture of the \
-            zoo exports (resnet18/34, resnet, se-resnet34, cnn1d, cnn1d-twin, gru-mha, lstm-mha, cnn-mhsa); one \
-            without an ONNX description is refused by name.
+            zoo exports (resnet18/34, resnet, se-resnet34, cnn1d, cnn1d-twin, gru-mha, lstm-mha, cnn-mhsa, \
+            stft-cnn-gru, stft-cnn-lstm; the spectrogram as a fixed DFT MatMul); one without an ONNX description is \
+            refused by name.
             """)
 
     @Option(help: "A checkpoint written by dist-train train (step-<step>.nc or best.nc).")

@@ -138,9 +138,24 @@ struct InteropExportTests {
             + "\"heads\": 2, \"attentionDropout\": 0.1, \"dense\": [16], \"activation\": \"\(activation)\", \"dropout\": 0.2}}"
     }
 
+    static func spectrogramConfiguration(_ architecture: String, logarithmic: Bool, batchNorm: Bool) -> String {
+        "{\"architecture\": \"\(architecture)\", \"configuration\": {\"leads\": 1, \"classes\": 4, \"nFFT\": 64, \"hop\": 32, "
+            + "\"logarithmic\": \(logarithmic), \"widths\": [4, 8], \"batchNorm\": \(batchNorm), \"hidden\": 16, \"layers\": 2, "
+            + "\"dropout\": 0.1}}"
+    }
+
+    /// The spectrogram networks' operators: the |STFT| (Log for log1p), the 2-D blocks, the frames and the last step.
+    static func spectral(logarithmic: Bool, batchNorm: Bool, recurrent: String) -> Set<String> {
+        Set(["Gather", "MatMul", "Slice", "Mul", "Add", "Sqrt", "Transpose", "Conv", "Relu", "MaxPool", "Reshape", recurrent,
+             "Squeeze", "Gemm"] + (logarithmic ? ["Log"] : []) + (batchNorm ? ["BatchNormalization"] : []))
+    }
+
     /// Every architecture of the zoo: the ResNets on the 12-lead multi-label task (sigmoid), the others on the
     /// single-lead CinC 2017 task (softmax). gru-mha's window (1,005 samples) is not a whole number of frames, so
-    /// its graph slices the 1,000 the network reads.
+    /// its graph slices the 1,000 the network reads. stft-cnn-gru runs at its preset (n_fft 256, hop 128, log1p,
+    /// widths 16, 32, hidden 128: 6 frames of 1,024 features from a 3,000-sample window); stft-cnn-lstm small, with
+    /// two layers and BatchNorm2d; and once on the 12 leads (12 input channels of the 2-D convolution) with the
+    /// plain magnitude and a window (400) that is not a whole number of hops.
     static let onnxCases: [ONNXCase] = [
         ONNXCase(name: "resnet34", data: { TestDatasets.simulated400 }, arguments: ["--widths", "8,16,16,32"],
                  leads: 12, length: 400, classes: 27, operators: convolutional.union(["Add"])),
@@ -165,13 +180,21 @@ struct InteropExportTests {
                  leads: 1, length: 1000, classes: 4,
                  operators: convolutional.subtracting(["GlobalAveragePool", "Flatten"])
                      .union(attention).union(["LayerNormalization", "ReduceMean", "LeakyRelu"])),
+        ONNXCase(name: "stft-cnn-gru", data: { cinc2017 }, arguments: ["--model", "stft-cnn-gru"], leads: 1, length: 3000,
+                 classes: 4, operators: spectral(logarithmic: true, batchNorm: false, recurrent: "GRU")),
+        ONNXCase(name: "stft-cnn-lstm", data: { cinc2017 },
+                 arguments: ["--model-configuration", spectrogramConfiguration("stft-cnn-lstm", logarithmic: true, batchNorm: true)],
+                 leads: 1, length: 1000, classes: 4, operators: spectral(logarithmic: true, batchNorm: true, recurrent: "LSTM")),
+        ONNXCase(name: "stft-cnn-lstm (12 leads, magnitude)", data: { TestDatasets.simulated400 },
+                 arguments: ["--model-configuration", spectrogramConfiguration("stft-cnn-lstm", logarithmic: false, batchNorm: true)],
+                 leads: 12, length: 400, classes: 27, operators: spectral(logarithmic: false, batchNorm: true, recurrent: "LSTM")),
     ]
 
     /// Must-hold 2, for every architecture of the zoo: onnxruntime runs the ONNX export on the windows `dist-train
     /// evaluate` scores and gives our logits within 1e-4 relative (and their sigmoid or softmax as probabilities) at
     /// batch sizes N, 1 and 7 (the batch dimension is dynamic); `onnx.checker.check_model(full_check=True)` passes;
     /// the graph is made of the operators the architecture needs; the metadata carries the preprocessing and the
-    /// checkpoint's thresholds.
+    /// checkpoint's thresholds. A spectrogram network's ONNX logits also match PyTorch's own (`torch.stft`) network.
     @Test(arguments: onnxCases)
     func onnxExportRunsInONNXRuntime(_ model: ONNXCase) throws {
         let directory = try CommandRunner.temporaryDirectory()
@@ -207,6 +230,7 @@ struct InteropExportTests {
                     else:
                         expected = 1 / (1 + np.exp(-z))
                     link = max(link, float(np.abs(probabilities - expected).max()))
+            session.run(["logits"], {"ecg": windows})[0].tofile(folder + "/onnx.f32")
             dims = model.graph.input[0].type.tensor_type.shape.dim
             print(json.dumps({"relative": worst, "link": link, "ir": model.ir_version,
                               "opset": [o.version for o in model.opset_import if o.domain == ""],
@@ -245,6 +269,46 @@ struct InteropExportTests {
         #expect(metadata["label_kind"] == (model.singleLabel ? "single-label" : "multi-label"))
         #expect(metadata["architecture"]?.contains("\"architecture\":\"\(model.architecture)\"") == true, "\(metadata["architecture"] ?? "")")
         #expect(metadata["global_step"] == "3" && metadata["onnx_opset"] == "17")
+        if model.architecture.hasPrefix("stft-") {
+            try Self.expectSpectrogramExportMatchesPyTorch(checkpoint: checkpoint, configuration: try #require(metadata["architecture"]),
+                                                           count: count, model: model, in: directory)
+        }
+    }
+
+    /// The ONNX logits `onnx.f32` of a spectrogram network against an independent reference: PyTorch's module of
+    /// `Tests/ECGNetsTests/Fixtures/zoo-tiny/make_stft_trace.py` (`torch.stft` magnitude, Conv2d, BatchNorm2d,
+    /// MaxPool2d, `nn.GRU`/`nn.LSTM`) built from the checkpoint's `configuration`, the state-dict export loaded
+    /// strictly, in float64, to 1e-4 relative.
+    static func expectSpectrogramExportMatchesPyTorch(checkpoint: URL, configuration: String, count: Int, model: ONNXCase,
+                                                      in directory: URL) throws {
+        let export = try CommandRunner.run(["export", "--checkpoint", checkpoint.path, "--format", "state-dict",
+                                            "--out", "model.npz"], in: directory)
+        try #require(export.status == 0, "\(export.error)")
+        let script = """
+            import sys, json, numpy as np, torch
+            sys.path.insert(0, ".")
+            from make_stft_trace import SpectrogramRecurrent
+            folder, described, count, leads, length, classes = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:7])
+            net = SpectrogramRecurrent(described["architecture"].split("-")[-1], described["configuration"]).double()
+            archive = np.load(folder + "/model.npz")
+            net.load_state_dict({k: torch.from_numpy(v.astype(np.float64) if v.dtype == np.float32 else v)
+                                 for k, v in archive.items()}, strict=True)
+            net.eval()
+            windows = torch.from_numpy(np.fromfile(folder + "/windows.f32", dtype="<f4").reshape(count, leads, length))
+            with torch.no_grad():
+                theirs = net(windows.double()).numpy()
+            onnx = np.fromfile(folder + "/onnx.f32", dtype="<f4").reshape(count, classes)
+            print(json.dumps({"relative": float(np.abs(onnx - theirs).max() / np.abs(theirs).max())}))
+            """
+        let python = try PythonEnvironment.python(PythonEnvironment.torch)
+        let result = try PythonEnvironment.run(python, ["-c", script, directory.path, configuration, "\(count)", "\(model.leads)",
+                                                        "\(model.length)", "\(model.classes)"],
+                                               in: fixtureDirectory.deletingLastPathComponent().appendingPathComponent("zoo-tiny"))
+        try #require(result.status == 0, "\(result.error)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
+        let relative = try #require(object["relative"] as? Double)
+        print("InteropExportTests: ONNX export of \(model.name), onnxruntime logits vs PyTorch's float64 network: \(relative) relative")
+        #expect(relative <= 1e-4)
     }
 
     /// Must-hold 1: TensorBoard's own `EventAccumulator` reads rank 0's event file of a 2-rank run and finds every
@@ -358,7 +422,7 @@ struct InteropExportTests {
 
     /// An architecture the ONNX graph cannot express is refused by name, with the export that does work. Every
     /// architecture of the zoo describes itself now, so the network here is a checkpoint's ResNet18 behind a seam
-    /// that hides its description (as a network without one, e.g. an STFT front end, would be).
+    /// that hides its description (as a network added without one would be).
     @Test func onnxRefusesAnArchitectureWithoutADescription() throws {
         final class Undescribed: ECGModel {
             let wrapped: any ECGModel
@@ -385,7 +449,8 @@ struct InteropExportTests {
             _ = try ModelExport.data(of: model, metadata: reader.metadata, format: .onnx)
         } catch {
             #expect(error.description.hasPrefix("architecture resnet18 (resnet1d) cannot be exported as onnx yet")
-                && error.description.contains("cnn-mhsa") && error.description.hasSuffix("export it with --format state-dict instead."),
+                && error.description.contains("cnn-mhsa") && error.description.contains("stft-cnn-lstm")
+                && error.description.hasSuffix("export it with --format state-dict instead."),
                 "\(error)")
         }
         let described = try reader.makeModel()

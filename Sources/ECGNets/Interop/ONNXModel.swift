@@ -94,14 +94,16 @@ public struct ONNXGraph {
         return name
     }
 
-    /// An int64 constant (shapes, axes, indices): a vector, or a scalar when `scalar`; each distinct one added once.
-    public mutating func integers(_ values: [Int], scalar: Bool = false) -> String {
-        let key = "i\(scalar ? "s" : "v")\(values)"
+    /// An int64 constant (shapes, axes, indices) of `shape`: a vector when nil, a scalar when `[]`; each distinct one
+    /// added once.
+    public mutating func integers(_ values: [Int], shape: [Int]? = nil) -> String {
+        let shape = shape ?? [values.count]
+        precondition(shape.reduce(1, *) == values.count, "int64 constant of shape \(shape) with \(values.count) values")
+        let key = "i\(shape)\(values)"
         if let name = constants[key] { return name }
         let name = fresh("const")
         constants[key] = name
-        initializers.append(Self.tensor(name: name, shape: scalar ? [] : [values.count], type: 7,
-                                        raw: Self.littleEndian(values.map(Int64.init))))
+        initializers.append(Self.tensor(name: name, shape: shape, type: 7, raw: Self.littleEndian(values.map(Int64.init))))
         return name
     }
 
@@ -139,7 +141,7 @@ public struct ONNXGraph {
 enum ONNXModelFile {
     /// The architectures that describe their graph, for the refusal message.
     static let exportable = ["resnet1d (resnet18, resnet34, resnet, se-resnet34)", "cnn1d", "cnn1d-twin", "gru-mha",
-                             "lstm-mha", "cnn-mhsa"]
+                             "lstm-mha", "cnn-mhsa", "stft-cnn-gru", "stft-cnn-lstm"]
 
     static func data(model: any ECGModel, metadata: CheckpointMetadata) throws(ModelExportError) -> Data {
         guard let describing = model as? any ONNXGraphDescribing else {

@@ -1,16 +1,32 @@
 import DistTensor
 
 /// The layers of the zoo in ONNX operators (opset 17), each from the layer object the model computes with, so a
-/// model's description follows its forward. Convolutional values are `[N, C, L]` (ONNX's layout; ours run
-/// channels-last inside, which changes no number); sequences are batch-first `[N, T, C]`, as our layers take them.
+/// model's description follows its forward. Convolutional values are `[N, C, L]` and `[N, C, H, W]` (ONNX's layouts;
+/// ours run channels-last inside, `[N, L, C]` and `[N, H, W, C]`, which changes no number); sequences are batch-first
+/// `[N, T, C]`, as our layers take them.
 extension ONNXGraph {
     public mutating func convolution(_ x: String, _ conv: Conv1D) -> String {
-        node("Conv", [x, tensor(conv.weight)] + (conv.bias.map { [tensor($0)] } ?? []),
-             attributes: [("kernel_shape", .ints([conv.kernelSize])), ("strides", .ints([conv.stride])),
-                          ("pads", .ints([conv.padding, conv.padding])), ("dilations", .ints([1])), ("group", .int(1))])
+        convolution(x, weight: conv.weight, bias: conv.bias, kernel: [conv.kernelSize], stride: conv.stride, padding: conv.padding)
     }
 
-    /// Inference BatchNorm: running statistics (`training_mode` 0, the default).
+    /// A square-kernel 2-D convolution on `[N, C, H, W]`; the weights are `[out, in, k, k]` in both layouts.
+    public mutating func convolution(_ x: String, _ conv: Conv2D) -> String {
+        convolution(x, weight: conv.weight, bias: conv.bias, kernel: [conv.kernelSize, conv.kernelSize], stride: conv.stride,
+                    padding: conv.padding)
+    }
+
+    /// Conv of `kernel` (one size per spatial axis) with the same stride and padding (both ends) on every axis.
+    private mutating func convolution(_ x: String, weight: ParameterSlot, bias: ParameterSlot?, kernel: [Int], stride: Int,
+                                      padding: Int) -> String {
+        let axes = kernel.count
+        return node("Conv", [x, tensor(weight)] + (bias.map { [tensor($0)] } ?? []),
+                    attributes: [("kernel_shape", .ints(kernel)), ("strides", .ints(Array(repeating: stride, count: axes))),
+                                 ("pads", .ints(Array(repeating: padding, count: 2 * axes))),
+                                 ("dilations", .ints(Array(repeating: 1, count: axes))), ("group", .int(1))])
+    }
+
+    /// Inference BatchNorm: running statistics (`training_mode` 0, the default), per channel (axis 1) of `[N, C, ...]`
+    /// — also BatchNorm2d, which our networks compute as `BatchNorm1D` on the channels-last `[N, H·W, C]` view.
     public mutating func batchNormalization(_ x: String, _ norm: BatchNorm1D) -> String {
         node("BatchNormalization", [x, tensor(norm.weight), tensor(norm.bias), tensor(norm.runningMean, kind: .buffer),
                                     tensor(norm.runningVariance, kind: .buffer)],
@@ -35,6 +51,13 @@ extension ONNXGraph {
     public mutating func maxPool(_ x: String, _ pool: MaxPool1D) -> String {
         node("MaxPool", [x], attributes: [("kernel_shape", .ints([pool.kernelSize])), ("strides", .ints([pool.stride])),
                                           ("pads", .ints([pool.padding, pool.padding]))])
+    }
+
+    /// 2-D max-pooling on `[N, C, H, W]` over non-overlapping `k × k` windows, the partial last row and column dropped.
+    public mutating func maxPool(_ x: String, _ pool: MaxPool2D) -> String {
+        let k = pool.kernelSize
+        return node("MaxPool", [x], attributes: [("kernel_shape", .ints([k, k])), ("strides", .ints([k, k])),
+                                                 ("pads", .ints([0, 0, 0, 0]))])
     }
 
     /// Mean over the samples axis: `[N, C, L]` to `[N, C]`.
@@ -71,9 +94,15 @@ extension ONNXGraph {
         node("Concat", xs, attributes: [("axis", .int(axis))])
     }
 
-    /// The samples `[start, end)` of the last axis of `[N, C, L]`.
-    public mutating func slice(_ x: String, samples: Range<Int>) -> String {
-        node("Slice", [x, integers([samples.lowerBound]), integers([samples.upperBound]), integers([2])])
+    /// The positions `range` of `axis`.
+    public mutating func slice(_ x: String, axis: Int, _ range: Range<Int>) -> String {
+        node("Slice", [x, integers([range.lowerBound]), integers([range.upperBound]), integers([axis])])
+    }
+
+    /// `x` indexed along `axis` by the int64 constant `indices` of `shape` (the axis replaced by `shape`; `[]` takes
+    /// one position and removes the axis).
+    public mutating func gather(_ x: String, _ indices: [Int], shape: [Int], axis: Int) -> String {
+        node("Gather", [x, integers(indices, shape: shape)], attributes: [("axis", .int(axis))])
     }
 
     /// Squeeze-and-excitation on `[N, C, L]`: GlobalAveragePool → Gemm (fc1) → Relu → Gemm (fc2) → Sigmoid →
@@ -132,12 +161,27 @@ extension ONNXGraph {
         let width = e / heads
         let qkv = projection(x, weight: attention.inProjectionWeight, bias: attention.inProjectionBias)
         let split = transpose(reshape(qkv, [0, 0, 3, heads, width]), [2, 0, 3, 1, 4])
-        let (q, k, v) = (node("Gather", [split, integers([0], scalar: true)], attributes: [("axis", .int(0))]),
-                         node("Gather", [split, integers([1], scalar: true)], attributes: [("axis", .int(0))]),
-                         node("Gather", [split, integers([2], scalar: true)], attributes: [("axis", .int(0))]))
+        let (q, k, v) = (gather(split, [0], shape: [], axis: 0), gather(split, [1], shape: [], axis: 0),
+                         gather(split, [2], shape: [], axis: 0))
         let scores = node("Mul", [node("MatMul", [q, transpose(k, [0, 1, 3, 2])]), scalar(1 / Float(width).squareRoot())])
         let weights = node("Softmax", [scores], attributes: [("axis", .int(-1))])
         let joined = reshape(transpose(node("MatMul", [weights, v]), [0, 2, 1, 3]), [0, 0, e])
         return projection(joined, weight: attention.outProjectionWeight, bias: attention.outProjectionBias)
+    }
+
+    /// `Spectrogram` on `[N, C, L]` (`L` = `length`) as `[N, C, F, T]` (`torch.stft`'s layout; ours is channels-last
+    /// `[N, F, T, C]`): Gather of every frame's samples through the reflect padding (the layer's own `reflected` index
+    /// table, `[T, nFFT]`) → `[N, C, T, nFFT]`, MatMul with the layer's windowed DFT table `[nFFT, 2F]` (initializer
+    /// `spectrogram.dft`), the real and imaginary halves sliced, `Sqrt(re·re + im·im)`, `log1p` as `Log(1 + m)` when
+    /// `logarithmic` (ONNX has no Log1p; rounding `1 + m` to float32 costs at most 6e-8 absolute), Transpose.
+    public mutating func spectrogram(_ x: String, _ layer: Spectrogram, length: Int) -> String {
+        let (bins, frames, nFFT) = (layer.bins, layer.frameCount(length), layer.nFFT)
+        let indices = (0..<frames).flatMap { t in (0..<nFFT).map { k in layer.reflected(t * layer.hop + k, length: length) } }
+        let framed = gather(x, indices, shape: [frames, nFFT], axis: 2)
+        let spectrum = node("MatMul", [framed, tensor(named: "spectrogram.dft", shape: [nFFT, 2 * bins], values: layer.basis)])
+        let (re, im) = (slice(spectrum, axis: 3, 0..<bins), slice(spectrum, axis: 3, bins..<(2 * bins)))
+        var magnitude = node("Sqrt", [add(node("Mul", [re, re]), node("Mul", [im, im]))])
+        if layer.logarithmic { magnitude = node("Log", [add(magnitude, scalar(1))]) }
+        return transpose(magnitude, [0, 1, 3, 2])
     }
 }

@@ -138,7 +138,7 @@ extension RecurrentAttentionNet: ONNXGraphDescribing {
     public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
         let (leads, frame) = (configuration.leads, configuration.frame)
         let steps = length / frame
-        let whole = steps * frame == length ? input : graph.slice(input, samples: 0..<(steps * frame))
+        let whole = steps * frame == length ? input : graph.slice(input, axis: 2, 0..<(steps * frame))
         let framed = graph.reshape(graph.transpose(whole, [0, 2, 1]), [0, steps, frame * leads])
         let attended = graph.selfAttention(graph.recurrent(framed, recurrent), attention)
         return graph.linear(graph.meanOverSteps(attended), classifier, output: "logits")

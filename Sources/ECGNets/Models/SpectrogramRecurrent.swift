@@ -224,3 +224,22 @@ public final class SpectrogramRecurrentNet: ECGModel {
         return dx
     }
 }
+
+/// The stft-cnn-gru / stft-cnn-lstm inference graph in ONNX operators, in PyTorch's NCHW layout (`[N, leads, F, T]`,
+/// where our layers run `[N, F, T, C]`): the spectrogram (Gather, MatMul with the DFT table, Slice, Mul, Add, Sqrt,
+/// Log for log1p, Transpose), each block as Conv 3×3 (→ BatchNormalization) → Relu → MaxPool 2×2, the features per
+/// frame as Transpose `[N, T', C, F']` → Reshape `[N, T', C·F']` (`permute(0, 3, 1, 2).flatten(2)`), the recurrent
+/// stack as ONNX GRU / LSTM nodes, the last step's state (Gather), Gemm; dropout absent.
+extension SpectrogramRecurrentNet: ONNXGraphDescribing {
+    public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
+        var h = graph.spectrogram(input, spectrogram, length: length)
+        for block in blocks {
+            var z = graph.convolution(h, block.conv)
+            if let norm = block.norm { z = graph.batchNormalization(z, norm) }
+            h = graph.maxPool(graph.relu(z), block.pool)
+        }
+        let frames = graph.reshape(graph.transpose(h, [0, 3, 1, 2]), [0, 0, -1])
+        let last = graph.gather(graph.recurrent(frames, recurrent), [-1], shape: [], axis: 1)
+        return graph.linear(last, classifier, output: "logits")
+    }
+}
