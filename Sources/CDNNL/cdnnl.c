@@ -384,6 +384,51 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md
 }
 #endif
 
+/// The primitives, staged reorders and memories of a convolution whose primitive descriptors `make_conv_pds` or
+/// `make_conv2d_pds` has made, from its user (float32, caller's layout) and kernel-side descriptors: shared by the
+/// 1-D and 2-D convolutions. Returns 0, or -1 with `error` set.
+static int make_primitives(cdnnl_conv *c, md_ref user_src, md_ref user_dst, md_ref user_weights, md_ref user_bias,
+                           md_ref kernel_src, md_ref kernel_dst, char *error, size_t error_size) {
+    CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
+    if (c->training)
+        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
+                                                   query(c->fwd_pd, dnnl_query_weights_md));
+    // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
+    // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
+    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
+    CHECK(make_staged(&c->src, user_src, kernel_src, 1, 1), "source reorder");
+    CHECK(make_staged(&c->weights_fwd, user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
+          "weights reorder");
+    CHECK(make_memory(&c->dst, user_dst, DNNL_MEMORY_NONE), "destination memory");
+    if (c->with_bias) CHECK(make_memory(&c->bias, user_bias, DNNL_MEMORY_NONE), "bias memory");
+    if (c->training) {
+        CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
+        CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
+        if (!c->shared_weights)
+            CHECK(make_staged(&c->weights_bwd, user_weights, query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
+                  "weights reorder");
+        CHECK(make_staged(&c->diff_dst, user_dst, kernel_dst, 1, 1), "gradient reorder");
+        CHECK(make_staged(&c->diff_weights, user_weights, query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
+              "weight-gradient reorder");
+        CHECK(make_memory(&c->diff_src, user_src, DNNL_MEMORY_NONE), "input-gradient memory");
+        if (c->with_bias) {
+            c->diff_bias_kernel = malloc(sizeof(float) * (size_t)c->shape.out_channels);
+            if (!c->diff_bias_kernel) {
+                snprintf(error, error_size, "out of memory");
+                return -1;
+            }
+            CHECK(make_memory(&c->diff_bias, user_bias, c->diff_bias_kernel), "bias-gradient memory");
+        }
+    }
+    staged *forward_stages[] = {&c->src, &c->weights_fwd};
+    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    c->forward_scratch = lay_out(forward_stages, 2);
+    c->backward_scratch = lay_out(backward_stages, 4);
+    return 0;
+fail:
+    return -1;
+}
+
 cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
                               int rectify, char *error, size_t error_size) {
     // oneDNN fits its kernels (and how they split reductions) to the creating thread's team size, so set it first:
@@ -431,41 +476,9 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
     CHECK(make_conv_pds(c, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL, MD(user_dst),
                         MD(user_src), MD(any_diff_weights), MD(kernel_dst), attr),
           precision == CDNNL_BFLOAT16 ? "bfloat16 convolution descriptor" : "convolution descriptor");
-    CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
-    if (training)
-        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
-                                                   query(c->fwd_pd, dnnl_query_weights_md));
-    // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
-    // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
-    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
-    CHECK(make_staged(&c->src, MD(user_src), MD(kernel_src), 1, 1), "source reorder");
-    CHECK(make_staged(&c->weights_fwd, MD(user_weights), query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
-          "weights reorder");
-    CHECK(make_memory(&c->dst, MD(user_dst), DNNL_MEMORY_NONE), "destination memory");
-    if (with_bias) CHECK(make_memory(&c->bias, MD(user_bias), DNNL_MEMORY_NONE), "bias memory");
-    if (training) {
-        CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
-        CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
-        if (!c->shared_weights)
-            CHECK(make_staged(&c->weights_bwd, MD(user_weights), query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
-                  "weights reorder");
-        CHECK(make_staged(&c->diff_dst, MD(user_dst), MD(kernel_dst), 1, 1), "gradient reorder");
-        CHECK(make_staged(&c->diff_weights, MD(user_weights), query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
-              "weight-gradient reorder");
-        CHECK(make_memory(&c->diff_src, MD(user_src), DNNL_MEMORY_NONE), "input-gradient memory");
-        if (with_bias) {
-            c->diff_bias_kernel = malloc(sizeof(float) * (size_t)shape.out_channels);
-            if (!c->diff_bias_kernel) {
-                snprintf(error, error_size, "out of memory");
-                goto fail;
-            }
-            CHECK(make_memory(&c->diff_bias, MD(user_bias), c->diff_bias_kernel), "bias-gradient memory");
-        }
-    }
-    staged *forward_stages[] = {&c->src, &c->weights_fwd};
-    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
-    c->forward_scratch = lay_out(forward_stages, 2);
-    c->backward_scratch = lay_out(backward_stages, 4);
+    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst), error,
+                        error_size) != 0)
+        goto fail;
     goto done;
 fail:
     cdnnl_conv_destroy(c);
@@ -643,38 +656,9 @@ cdnnl_conv *cdnnl_conv2d_create(cdnnl_conv2d_shape shape, cdnnl_precision precis
     CHECK(make_conv2d_pds(c, strides, padding, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL,
                           MD(user_dst), MD(user_src), MD(any_diff_weights), MD(kernel_dst)),
           precision == CDNNL_BFLOAT16 ? "bfloat16 2-D convolution descriptor" : "2-D convolution descriptor");
-    CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
-    if (training)
-        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
-                                                   query(c->fwd_pd, dnnl_query_weights_md));
-    CHECK(make_staged(&c->src, MD(user_src), MD(kernel_src), 1, 1), "source reorder");
-    CHECK(make_staged(&c->weights_fwd, MD(user_weights), query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
-          "weights reorder");
-    CHECK(make_memory(&c->dst, MD(user_dst), DNNL_MEMORY_NONE), "destination memory");
-    if (with_bias) CHECK(make_memory(&c->bias, MD(user_bias), DNNL_MEMORY_NONE), "bias memory");
-    if (training) {
-        CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
-        CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
-        if (!c->shared_weights)
-            CHECK(make_staged(&c->weights_bwd, MD(user_weights), query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
-                  "weights reorder");
-        CHECK(make_staged(&c->diff_dst, MD(user_dst), MD(kernel_dst), 1, 1), "gradient reorder");
-        CHECK(make_staged(&c->diff_weights, MD(user_weights), query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
-              "weight-gradient reorder");
-        CHECK(make_memory(&c->diff_src, MD(user_src), DNNL_MEMORY_NONE), "input-gradient memory");
-        if (with_bias) {
-            c->diff_bias_kernel = malloc(sizeof(float) * (size_t)shape.out_channels);
-            if (!c->diff_bias_kernel) {
-                snprintf(error, error_size, "out of memory");
-                goto fail;
-            }
-            CHECK(make_memory(&c->diff_bias, MD(user_bias), c->diff_bias_kernel), "bias-gradient memory");
-        }
-    }
-    staged *forward_stages[] = {&c->src, &c->weights_fwd};
-    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
-    c->forward_scratch = lay_out(forward_stages, 2);
-    c->backward_scratch = lay_out(backward_stages, 4);
+    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst), error,
+                        error_size) != 0)
+        goto fail;
     goto done;
 fail:
     cdnnl_conv_destroy(c);

@@ -1,10 +1,68 @@
 // launch/check-onednn3 builds this against oneDNN 3.x and 2.x.
-// Runs the CDNNL shim's convolution (forward, backward-data, backward-weights; fp32 and bf16) against plain loops.
+// Runs the CDNNL shim's convolutions, 1-D and 2-D (forward, backward-data, backward-weights; fp32 and bf16), against
+// plain loops.
 #include "cdnnl.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 static float frand(unsigned *s) { *s = *s * 1664525u + 1013904223u; return ((*s >> 8) / 16777216.0f) * 2 - 1; }
+/// The 2-D convolution (nhwc activations, oihw weights) against plain loops: forward, backward-data and
+/// backward-weights, fp32 and bf16; returns the number of failures.
+static int conv2d_check(void) {
+    cdnnl_conv2d_shape sh = {2, 3, 4, 9, 11, 3, 2, 1};  // batch, in, out, height, width, kernel, stride, padding
+    int H = sh.height, W = sh.width, K = sh.kernel, C = sh.in_channels, M = sh.out_channels;
+    int OH = (H + 2 * sh.padding - K) / sh.stride + 1, OW = (W + 2 * sh.padding - K) / sh.stride + 1;
+    int nx = sh.batch * H * W * C, nw = M * C * K * K, ny = sh.batch * OH * OW * M;
+    float *x = malloc(4 * nx), *w = malloc(4 * nw), *b = malloc(4 * M), *y = malloc(4 * ny), *dy = malloc(4 * ny);
+    float *dx = malloc(4 * nx), *dw = malloc(4 * nw), *db = malloc(4 * M);
+    double *rx = calloc(nx, 8), *rw = calloc(nw, 8);
+    unsigned seed = 7;
+    for (int i = 0; i < nx; i++) x[i] = frand(&seed);
+    for (int i = 0; i < nw; i++) w[i] = frand(&seed);
+    for (int i = 0; i < M; i++) b[i] = frand(&seed);
+    for (int i = 0; i < ny; i++) dy[i] = frand(&seed);
+    // The reference gradients, summed over every product (n, oh, ow, m, c, kh, kw) in float64.
+    for (int n = 0; n < sh.batch; n++) for (int oh = 0; oh < OH; oh++) for (int ow = 0; ow < OW; ow++) for (int m = 0; m < M; m++)
+        for (int kh = 0; kh < K; kh++) for (int kw = 0; kw < K; kw++) {
+            int ih = oh * sh.stride - sh.padding + kh, iw = ow * sh.stride - sh.padding + kw;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (int c = 0; c < C; c++) {
+                int xi = ((n * H + ih) * W + iw) * C + c, wi = ((m * C + c) * K + kh) * K + kw;
+                double g = dy[((n * OH + oh) * OW + ow) * M + m];
+                rx[xi] += g * w[wi];
+                rw[wi] += g * x[xi];
+            }
+        }
+    int failures = 0;
+    for (int p = 0; p < 2; p++) {
+        char err[256] = "";
+        cdnnl_conv *c = cdnnl_conv2d_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 1, 1, err, sizeof err);
+        if (!c) { printf("2-D create failed: %s\n", err); return 1; }
+        for (int i = 0; i < nw; i++) dw[i] = 0;
+        for (int i = 0; i < M; i++) db[i] = 0;
+        if (cdnnl_conv_forward(c, x, w, b, y) || cdnnl_conv_backward(c, x, dy, w, dx, dw, db)) { printf("2-D run failed\n"); return 1; }
+        double ey = 0, edx = 0, edw = 0, tol = p ? 2e-2 : 1e-5;  // up to 27 products per output: as the 1-D bounds
+        for (int n = 0; n < sh.batch; n++) for (int oh = 0; oh < OH; oh++) for (int ow = 0; ow < OW; ow++) for (int m = 0; m < M; m++) {
+            double acc = b[m];
+            for (int kh = 0; kh < K; kh++) for (int kw = 0; kw < K; kw++) {
+                int ih = oh * sh.stride - sh.padding + kh, iw = ow * sh.stride - sh.padding + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                for (int ci = 0; ci < C; ci++) acc += (double)x[((n * H + ih) * W + iw) * C + ci] * w[((m * C + ci) * K + kh) * K + kw];
+            }
+            double e = fabs(acc - y[((n * OH + oh) * OW + ow) * M + m]) / (1 + fabs(acc)); if (e > ey) ey = e;
+        }
+        for (int i = 0; i < nx; i++) { double e = fabs(rx[i] - dx[i]) / (1 + fabs(rx[i])); if (e > edx) edx = e; }
+        for (int i = 0; i < nw; i++) { double e = fabs(rw[i] - dw[i]) / (1 + fabs(rw[i])); if (e > edw) edw = e; }
+        int ok = ey < tol && edx < tol && edw < tol;
+        failures += !ok;
+        printf("2-D %s: forward %.2e backward-data %.2e backward-weights %.2e (tolerance %.0e) %s\n", p ? "bf16" : "fp32",
+               ey, edx, edw, tol, ok ? "ok" : "FAILED");
+        cdnnl_conv_destroy(c);
+    }
+    free(x); free(w); free(b); free(y); free(dy); free(dx); free(dw); free(db); free(rx); free(rw);
+    return failures;
+}
+
 int main(void) {
     cdnnl_conv_shape sh = {3, 5, 7, 37, 5, 2, 2};  // batch, in, out, length, kernel, stride, padding
     int L = sh.length, K = sh.kernel, O = (L + 2 * sh.padding - K) / sh.stride + 1;
@@ -60,5 +118,5 @@ int main(void) {
         free(yr);
         cdnnl_conv_destroy(c);
     }
-    return failures != 0;
+    return failures + conv2d_check() != 0;
 }
