@@ -78,6 +78,33 @@ final class CollectiveWatchdog {
         answersIn = .allocate(capacity: size * Self.answerWords)
         answerSends = [MPI_Request?](repeating: cmpi_request_null(), count: size)
         try postQueryReceive()
+        if size <= Self.connectedPairsLimit { try connectEveryPair() }
+    }
+
+    /// Jobs up to this many ranks open a connection between every pair of ranks at start-up (one socket per
+    /// off-node peer); larger jobs connect pairs lazily, as Open MPI does (`--mca mpi_preconnect_mpi 1` connects them
+    /// all).
+    static let connectedPairsLimit = 128
+    private static let connectTag: Int32 = 7_003
+
+    /// Sends one word to every other rank on the control communicator and receives one from each, so every pair of
+    /// ranks is connected before training (Open MPI's TCP layer connects a pair on its first message). A rank whose
+    /// collective times out then asks the others over connections that exist: a new connection to a node whose link
+    /// is down fails at once ("Network is unreachable"), and Open MPI ends the process (status 255) before the
+    /// watchdog has reported who is missing.
+    private func connectEveryPair() throws {
+        guard size > 1 else { return }
+        let word = UnsafeMutablePointer<Int64>.allocate(capacity: 1 + size)
+        defer { word.deallocate() }
+        word[0] = Int64(rank)
+        var requests = [MPI_Request?](repeating: cmpi_request_null(), count: 2 * size)
+        for peer in 0..<size where peer != rank {
+            try MPIError.check(MPI_Irecv(word + 1 + peer, 1, cmpi_int64(), Int32(peer), Self.connectTag, control, &requests[2 * peer]),
+                               "MPI_Irecv(connect)")
+            try MPIError.check(MPI_Isend(word, 1, cmpi_int64(), Int32(peer), Self.connectTag, control, &requests[2 * peer + 1]),
+                               "MPI_Isend(connect)")
+        }
+        try MPIError.check(MPI_Waitall(Int32(requests.count), &requests, cmpi_statuses_ignore()), "MPI_Waitall(connect)")
     }
 
     deinit {

@@ -189,6 +189,41 @@ import Testing
         #expect(try digests("third") == (try digests("first")))
     }
 
+    /// A killed sweep (every rank SIGKILLed, no checkpoint at the stop, a trial possibly between its end and the
+    /// coordinator's record) started again with the same command ends with the uninterrupted sweep's table and digests:
+    /// the state file is whole, finished trials are kept and interrupted ones resume from their newest checkpoint.
+    @Test func killedSweepContinuesToTheSameResults() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let space = try Self.write(#"{"lr": [0.001, 0.003], "dropout": [0, 0.1]}"#, "space.json", in: directory)
+        let sweep = ["sweep", "--space", space, "--ranks-per-trial", "1", "--checkpoint-every", "2"] + Self.base
+        let whole = try CommandRunner.run(sweep + ["--sweep-dir", "whole"], ranks: 2, in: directory, timeout: 300)
+        try #require(whole.status == 0, "\(whole.output)\n\(whole.error)")
+
+        let job = try CommandRunner.Running(sweep + ["--sweep-dir", "parts"], ranks: 2, directory: directory)
+        let state = directory.appendingPathComponent("parts/sweep-state.json")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOf: state, encoding: .utf8)) ?? "").contains("\"completed\"") {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let ranks = ProcessTree.children(of: job.process.processIdentifier)
+        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
+        for rank in ranks { kill(rank, SIGKILL) }
+        let killed = job.wait(timeout: 60)
+        #expect(killed.status != 0 && killed.status != 75, "status \(killed.status)")
+        let before = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any])
+        let unfinished = ((before["trials"] as? [[String: Any]]) ?? []).filter { $0["status"] as? String == "running" }.count
+        #expect(unfinished >= 1, "a trial was running when the ranks were killed: \(before)")
+
+        let continued = try CommandRunner.run(sweep + ["--sweep-dir", "parts"], ranks: 2, in: directory, timeout: 300)
+        try #require(continued.status == 0, "\(continued.output)\n\(continued.error)")
+        #expect(continued.output.contains("resuming trial"), "\(continued.output)")
+        #expect(try Self.table("parts", in: directory) == (try Self.table("whole", in: directory)))
+        let digests = { (sweep: String) in try Self.trials(sweep, in: directory).map { "\($0["id"]!) \($0["digest"] ?? "-")" } }
+        #expect(try digests("parts") == (try digests("whole")))
+    }
+
     @Test func spaceNamingNoTrainOptionIsRefused() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
