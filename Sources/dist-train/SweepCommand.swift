@@ -19,13 +19,14 @@ struct SweepCommand: ParsableCommand {
             Grid search runs every combination of the lists (the first name, alphabetically, varies slowest; --trials \
             takes the first N); random search draws each value independently; TPE (as HyperOpt's) draws its first \
             --tpe-startup trials at random, then models the good and the other trials and proposes where the ratio \
-            is largest. All are seeded by --seed: the same command gives the same trials (TPE with more than one \
-            group depends on the order trials finish in).
+            is largest. All are seeded by --seed: the same command gives the same trials, whichever group is faster \
+            (with G groups, TPE's trial i is conditioned on trials 0 to i-G, and waits for them to end).
 
             The job's ranks split into groups of --ranks-per-trial; each group runs one trial at a time as an ordinary \
             data-parallel training run with its checkpoints in <sweep-dir>/trials/trial-NNN/checkpoints. World rank 0 \
             hands out trials and, with --scheduler asha, decides at rungs of --asha-min-steps x eta^k steps whether a \
-            trial goes on (the top 1/eta of the trials recorded at that rung do); trials validate every \
+            trial goes on (the top 1/eta of it and the trials before it at that rung do, once those have reached it); \
+            trials validate every \
             --asha-min-steps steps unless --validate-every says otherwise. A trial that fails (diverges, a value \
             train refuses) is recorded as failed with the reason and the sweep goes on.
 
