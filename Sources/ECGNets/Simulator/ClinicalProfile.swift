@@ -17,11 +17,20 @@ struct ClinicalProfile {
         /// Regular flutter waves every `cycleLength` seconds, conducted every `ratios` flutter waves (one of them
         /// chosen at random per beat when there are several, i.e. variable conduction).
         case atrialFlutter(cycleLength: Double, ratios: [Int])
+        /// A regular junctional escape rhythm below 60 bpm without P waves: a bradycardia that is not sinus.
+        case junctional
+        /// Dual-chamber pacing that tracks the sinus P waves and paces the right-ventricular apex after an AV
+        /// delay of `atrioventricularDelay` seconds.
+        case paced(atrioventricularDelay: Double)
     }
 
     /// How the ventricles are activated by a conducted beat.
     enum Conduction {
-        case normal, rightBundleBranchBlock, leftBundleBranchBlock
+        case normal, rightBundleBranchBlock, leftBundleBranchBlock, incompleteRightBundleBranchBlock
+        case nonspecificIntraventricularDelay
+
+        /// Whether the QRS is 120 ms or wider (the complete blocks and the nonspecific delay).
+        var isWide: Bool { self != .normal && self != .incompleteRightBundleBranchBlock }
     }
 
     /// Where primary T-wave inversion is drawn.
@@ -39,6 +48,16 @@ struct ClinicalProfile {
     var rhythm: Rhythm
     var conduction: Conduction
     var hasPrematureVentricularContractions: Bool
+    /// Premature atrial beats (sinus rhythm only, never together with ventricular ones).
+    var hasPrematureAtrialContractions: Bool
+    /// Respiratory sinus arrhythmia strong enough to be coded (sinus rhythm without premature beats).
+    var hasSinusArrhythmia: Bool
+    /// Left anterior fascicular block: superior axis from initial inferior and main superior-left forces.
+    var hasLeftAnteriorFascicularBlock: Bool
+    /// Pathological anterior Q waves (an old anterior infarct).
+    var hasAnteriorQWaves: Bool
+    /// Flat, low T waves (a nonspecific T-wave abnormality).
+    var hasFlatTWaves: Bool
     var hasLowQRSVoltage: Bool
     var tWaveInversion: TWaveInversion?
     /// Target mean ventricular RR interval, in seconds.
@@ -55,6 +74,8 @@ struct ClinicalProfile {
     /// Shortest JT interval (QRS end to T end) drawn, so the T wave never runs into the QRS complex.
     static let minimumJTInterval = 0.15
 
+    var isPaced: Bool { if case .paced = rhythm { true } else { false } }
+
     /// Draws a profile; every number comes from `random`, so a profile is a pure function of its stream.
     static func draw(using random: inout RandomStream) -> ClinicalProfile {
         let age = Int(min(max((58 + 17 * random.nextNormal()).rounded(), 18), 95))
@@ -63,16 +84,23 @@ struct ClinicalProfile {
 
         let isFibrillation = random.chance(odds.probability(0.12, perDecade: 1.8, male: 1.5))
         let isFlutter = !isFibrillation && random.chance(odds.probability(0.045, perDecade: 1.4, male: 1.5))
+        let isPaced = !isFibrillation && !isFlutter && random.chance(odds.probability(0.07, perDecade: 1.6, male: 1.2))
+        let isJunctional = !isFibrillation && !isFlutter && !isPaced
+            && random.chance(odds.probability(0.09, perDecade: 1.3, male: 1.0))
 
         var conduction = Conduction.normal
-        let rightBlock = odds.probability(0.09, perDecade: 1.4, male: 1.6)
-        let leftBlock = odds.probability(0.065, perDecade: 1.5, male: 1.0)
-        let blockDraw = random.nextUnitDouble()
-        if blockDraw < rightBlock {
-            conduction = .rightBundleBranchBlock
-        } else if blockDraw < rightBlock + leftBlock {
-            conduction = .leftBundleBranchBlock
+        let blocks: [(Conduction, Double)] = [
+            (.rightBundleBranchBlock, odds.probability(0.09, perDecade: 1.4, male: 1.6)),
+            (.leftBundleBranchBlock, odds.probability(0.065, perDecade: 1.5, male: 1.0)),
+            (.incompleteRightBundleBranchBlock, odds.probability(0.065, perDecade: 1.0, male: 1.8)),
+            (.nonspecificIntraventricularDelay, odds.probability(0.07, perDecade: 1.3, male: 1.3)),
+        ]
+        var blockDraw = random.nextUnitDouble()
+        for (block, probability) in blocks {
+            if blockDraw < probability { conduction = block; break }
+            blockDraw -= probability
         }
+        if isPaced { conduction = .normal }
 
         let rhythm: Rhythm
         var meanRR: Double
@@ -87,6 +115,13 @@ struct ClinicalProfile {
             let ratios = patterns[random.pick(weights: [0.35, 0.05, 0.3, 0.2, 0.1])]
             rhythm = .atrialFlutter(cycleLength: cycleLength, ratios: ratios)
             meanRR = cycleLength * Double(ratios.reduce(0, +)) / Double(ratios.count)
+        } else if isPaced {
+            rhythm = .paced(atrioventricularDelay: random.uniform(0.12...0.18))
+            meanRR = 60 / random.uniform(60...85)
+        } else if isJunctional {
+            // Junctional escape rhythm: 40–60 per minute; drawn below 56 for the < 60 bpm criterion.
+            rhythm = .junctional
+            meanRR = 60 / random.uniform(38...55)
         } else {
             rhythm = .sinus
             switch random.pick(weights: [0.72, 0.15, 0.13]) {
@@ -99,17 +134,21 @@ struct ClinicalProfile {
             }
         }
 
+        // Surawicz et al. 2009 (AHA/ACCF/HRS recommendations, part III): complete blocks 120 ms or more,
+        // incomplete RBBB 110–120 ms, a nonspecific delay above 110 ms; drawn inside those ranges.
         let qrsDuration = switch conduction {
         case .normal: random.uniform(0.075...0.1)
         case .rightBundleBranchBlock: random.uniform(0.14...0.17)
         case .leftBundleBranchBlock: random.uniform(0.14...0.18)
+        case .incompleteRightBundleBranchBlock: random.uniform(0.108...0.116)
+        case .nonspecificIntraventricularDelay: random.uniform(0.14...0.17)
         }
 
-        let isLongQT = random.chance(odds.probability(0.09, perDecade: 1.2, male: 0.75))
-        // A bundle branch block lengthens the QT by its wider QRS, so its normal QTc sits higher.
-        let normalCorrectedQT = conduction == .normal ? 0.37...0.44 : 0.41...0.445
+        let isLongQT = !isPaced && random.chance(odds.probability(0.09, perDecade: 1.2, male: 0.75))
+        // A wide QRS lengthens the QT by its width, so its normal QTc sits higher.
+        let normalCorrectedQT = conduction.isWide || isPaced ? 0.41...0.445 : 0.37...0.44
         let correctedQT = isLongQT ? random.uniform(0.48...0.55) : random.uniform(normalCorrectedQT)
-        var qtInterval = max(correctedQT * meanRR.squareRoot(), qrsDuration + minimumJTInterval)
+        var qtInterval = max(correctedQT * meanRR.squareRoot(), (isPaced ? 0.18 : qrsDuration) + minimumJTInterval)
         if isFibrillation {
             // Irregular RR intervals need room above the shortest one (QT + 80 ms, see `BeatSchedule`): a fast
             // ventricular response is slowed until that is at most 65 % of the mean.
@@ -119,38 +158,67 @@ struct ClinicalProfile {
             }
         }
 
-        // Normal, left and right axis; a left axis often comes with LBBB (and with RBBB as bifascicular block),
-        // and is more common with age, a right axis less.
+        // Normal, left (moderate, −30° to −45°, or from a left anterior fascicular block, −45° to −90°) and right
+        // axis; a left axis often comes with LBBB (and with RBBB as bifascicular block, RBBB + LAnFB), and is
+        // more common with age, a right axis less. A moderate left axis is drawn in sinus rhythm only, where the
+        // measured axis is within a few degrees of the drawn one (f waves move it more).
         let axisWeights: [Double]
         switch conduction {
-        case .leftBundleBranchBlock: axisWeights = [0.58, 0.40, 0.02]
-        case .rightBundleBranchBlock: axisWeights = [0.72, 0.20, 0.08]
-        case .normal:
-            let left = odds.probability(0.10, perDecade: 1.3, male: 1.2)
+        case .leftBundleBranchBlock: axisWeights = [0.58, 0, 0.40, 0.02]
+        case .rightBundleBranchBlock: axisWeights = [0.72, 0, 0.20, 0.08]
+        case .nonspecificIntraventricularDelay: axisWeights = [0.95, 0, 0, 0.05]
+        case .normal, .incompleteRightBundleBranchBlock:
+            let left = odds.probability(0.14, perDecade: 1.3, male: 1.2)
             let right = odds.probability(0.05, perDecade: 0.8, male: 1.0)
-            axisWeights = [1 - left - right, left, right]
+            let moderate = isJunctional || !(isFibrillation || isFlutter) ? 0.45 * left : 0
+            axisWeights = [1 - left - right, moderate, left - moderate, right]
         }
-        let targetAxis = switch random.pick(weights: axisWeights) {
-        case 1: random.uniform(-85 ... -45)
-        case 2: random.uniform(105...165)
+        let axisKind = random.pick(weights: axisWeights)
+        let targetAxis = switch axisKind {
+        case 1: random.uniform(-42 ... -35)
+        case 2: random.uniform(-85 ... -50)
+        case 3: random.uniform(105...165)
         default: random.uniform(-15...75)
         }
+        // Surawicz et al. 2009: LAnFB is a frontal axis of −45° to −90° with qR in aVL and rS in II, III and aVF;
+        // drawn with its initial inferior forces in normal conduction and with a (complete or incomplete) RBBB.
+        let hasFascicularBlock = axisKind == 2 && conduction != .leftBundleBranchBlock && !isPaced
 
         // Premature beats need room for a coupling interval of at least 0.4 s (`BeatSchedule.minimumCoupling`)
-        // at no more than 70 % of the cycle, so not above 105 bpm; flutter is drawn without them.
-        let roomForPrematureBeats = meanRR >= BeatSchedule.minimumCoupling / 0.7 && !isFlutter
+        // at no more than 70 % of the cycle, so not above 105 bpm; flutter, pacing and escape rhythms are drawn
+        // without them. Atrial ones need P waves: sinus rhythm.
+        let roomForPrematureBeats = meanRR >= BeatSchedule.minimumCoupling / 0.7 && !isFlutter && !isPaced && !isJunctional
         let hasPVCs = roomForPrematureBeats && random.chance(odds.probability(0.09, perDecade: 1.3, male: 1.3))
-        let hasLowVoltage = random.chance(odds.probability(0.06, perDecade: 1.2, male: 1.0))
+        let hasPACs = roomForPrematureBeats && !hasPVCs && rhythm.isSinusRhythm
+            && random.chance(odds.probability(0.10, perDecade: 1.4, male: 1.0))
+        // Respiratory sinus arrhythmia is a finding of normal and slow sinus rates (and of the young).
+        let hasSinusArrhythmia = rhythm.isSinusRhythm && meanRR >= 0.6 && !hasPVCs && !hasPACs
+            && random.chance(odds.probability(0.14, perDecade: 0.75, male: 1.0))
+        // Not with a nonspecific delay, whose slow complexes would sink into the noise at their edges.
+        let hasLowVoltage = !isPaced && conduction != .nonspecificIntraventricularDelay
+            && random.chance(odds.probability(0.06, perDecade: 1.2, male: 1.0))
         // Discordant T waves are part of the LBBB pattern and are not coded as T inversion (the Minnesota Code,
         // for one, suppresses T-wave codes in complete LBBB), so no primary inversion is added to an LBBB.
-        let tWaveInversion: TWaveInversion? = conduction != .leftBundleBranchBlock && random.chance(0.09)
+        let tWaveInversion: TWaveInversion? = conduction != .leftBundleBranchBlock && !isPaced && random.chance(0.09)
             ? TWaveInversion.allCases[random.pick(weights: [1, 1, 1])] : nil
+        // Q-wave criteria do not apply in LBBB (its QS in V1–V3 is not an infarct sign) nor to paced beats.
+        let hasQWaves = conduction != .leftBundleBranchBlock && !isPaced && !hasFascicularBlock
+            && random.chance(odds.probability(0.1, perDecade: 1.4, male: 1.8))
+        // Flat T waves are measured against their QRS; not drawn where the T wave is already abnormal or damped.
+        let hasFlatTWaves = conduction != .leftBundleBranchBlock && !isPaced && tWaveInversion == nil && !hasLowVoltage
+            && random.chance(odds.probability(0.12, perDecade: 1.2, male: 1.0))
 
         return ClinicalProfile(age: age, isMale: isMale, rhythm: rhythm, conduction: conduction,
-                               hasPrematureVentricularContractions: hasPVCs, hasLowQRSVoltage: hasLowVoltage,
+                               hasPrematureVentricularContractions: hasPVCs, hasPrematureAtrialContractions: hasPACs,
+                               hasSinusArrhythmia: hasSinusArrhythmia, hasLeftAnteriorFascicularBlock: hasFascicularBlock,
+                               hasAnteriorQWaves: hasQWaves, hasFlatTWaves: hasFlatTWaves, hasLowQRSVoltage: hasLowVoltage,
                                tWaveInversion: tWaveInversion, meanRR: meanRR, prInterval: prInterval,
                                qrsDuration: qrsDuration, qtInterval: qtInterval, targetAxis: targetAxis)
     }
+}
+
+extension ClinicalProfile.Rhythm {
+    var isSinusRhythm: Bool { if case .sinus = self { true } else { false } }
 }
 
 /// Turns a prevalence at age 60 into one for a given age and sex through odds ratios per decade and for men.
