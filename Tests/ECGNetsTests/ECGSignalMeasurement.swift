@@ -487,7 +487,7 @@ extension ECGSignalMeasurement {
     }
 
     /// Pacing spikes: samples where, in some lead, the second difference exceeds 0.7 mV (a QRS, smooth on the
-    /// scale of a few milliseconds, reaches a tenth of that at 500 Hz) and 5 times its median magnitude within
+    /// scale of a few milliseconds, reaches a tenth of that at 500 Hz) and 8 times its median magnitude within
     /// ±100 ms (so that a burst of muscle noise, rough everywhere, does not count); neighbours within 20 ms
     /// count as one.
     static func pacingSpikes(in leads: [[Float]]) -> [Int] {
@@ -504,7 +504,7 @@ extension ECGSignalMeasurement {
             let isSpike = curvatures.contains { curvature in
                 guard curvature[index] > 0.7 else { return false }
                 let around = Array(curvature[max(0, index - 50)..<min(count, index + 50)])
-                return curvature[index] > 5 * median(around)
+                return curvature[index] > 8 * median(around)
             }
             guard isSpike else { continue }
             if let last = spikes.last, index - last < 10 { continue }
