@@ -559,3 +559,131 @@ int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, 
         for (int o = 0; o < c->shape.out_channels; o++) diff_bias[o] += c->diff_bias_kernel[o];
     return 0;
 }
+
+// ---- 2-D convolution (the spectrogram CNNs): the same primitives and staging as the 1-D one, on nhwc / oihw ----
+
+#if DNNL_VERSION_MAJOR < 3
+static dnnl_status_t make_conv2d_pds(cdnnl_conv *c, const dnnl_dims_t strides, const dnnl_dims_t padding, md_ref src,
+                                     md_ref weights, md_ref bias, md_ref dst, md_ref diff_src, md_ref diff_weights,
+                                     md_ref diff_dst) {
+    dnnl_convolution_desc_t desc;
+    dnnl_status_t status = dnnl_convolution_forward_desc_init(
+        &desc, c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct, src, weights,
+        bias, dst, strides, padding, padding);
+    if (status != dnnl_success) return status;
+    status = dnnl_primitive_desc_create(&c->fwd_pd, &desc, NULL, g_engine, NULL);
+    if (status != dnnl_success || !c->training) return status;
+    status = dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, diff_src, weights, diff_dst,
+                                                      strides, padding, padding);
+    if (status != dnnl_success) return status;
+    status = dnnl_primitive_desc_create(&c->bwd_data_pd, &desc, NULL, g_engine, c->fwd_pd);
+    if (status != dnnl_success) return status;
+    status = dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, src, diff_weights, bias,
+                                                         diff_dst, strides, padding, padding);
+    if (status != dnnl_success) return status;
+    return make_bwd_weights_pd(c, &desc);
+}
+#else
+static dnnl_status_t make_conv2d_pds(cdnnl_conv *c, const dnnl_dims_t strides, const dnnl_dims_t padding, md_ref src,
+                                     md_ref weights, md_ref bias, md_ref dst, md_ref diff_src, md_ref diff_weights,
+                                     md_ref diff_dst) {
+    dnnl_dims_t dilation = {0, 0};
+    dnnl_status_t status = dnnl_convolution_forward_primitive_desc_create(
+        &c->fwd_pd, g_engine, c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+        src, weights, bias, dst, strides, dilation, padding, padding, NULL);
+    if (status != dnnl_success || !c->training) return status;
+    status = dnnl_convolution_backward_data_primitive_desc_create(&c->bwd_data_pd, g_engine, dnnl_convolution_direct,
+                                                                  diff_src, weights, diff_dst, strides, dilation,
+                                                                  padding, padding, c->fwd_pd, NULL);
+    if (status != dnnl_success) return status;
+    return dnnl_convolution_backward_weights_primitive_desc_create(&c->bwd_weights_pd, g_engine, dnnl_convolution_direct,
+                                                                   src, diff_weights, bias, diff_dst, strides, dilation,
+                                                                   padding, padding, c->fwd_pd, NULL);
+}
+#endif
+
+cdnnl_conv *cdnnl_conv2d_create(cdnnl_conv2d_shape shape, cdnnl_precision precision, int training, int with_bias,
+                                char *error, size_t error_size) {
+    sync_threads();  // as cdnnl_conv_create: kernels are fitted to the creating thread's team size
+    pthread_once(&g_engine_once, make_engine);
+    if (g_engine_status != dnnl_success) {
+        snprintf(error, error_size, "oneDNN CPU engine could not be created (status %d)", (int)g_engine_status);
+        return NULL;
+    }
+    cdnnl_conv *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(error, error_size, "out of memory");
+        return NULL;
+    }
+    // The 1-D shape fields backward reads (output channels for the bias gradient; stride and input channels for
+    // overflows_rtus_workspace).
+    c->shape = (cdnnl_conv_shape){shape.batch, shape.in_channels, shape.out_channels, shape.height * shape.width,
+                                  shape.kernel, shape.stride, shape.padding};
+    c->precision = precision;
+    c->training = training;
+    c->with_bias = with_bias;
+    int out_height = (shape.height + 2 * shape.padding - shape.kernel) / shape.stride + 1;
+    int out_width = (shape.width + 2 * shape.padding - shape.kernel) / shape.stride + 1;
+    dnnl_data_type_t low = precision == CDNNL_BFLOAT16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_dims_t src_dims = {shape.batch, shape.in_channels, shape.height, shape.width};
+    dnnl_dims_t dst_dims = {shape.batch, shape.out_channels, out_height, out_width};
+    dnnl_dims_t weight_dims = {shape.out_channels, shape.in_channels, shape.kernel, shape.kernel};
+    dnnl_dims_t bias_dims = {shape.out_channels};
+    dnnl_dims_t strides = {shape.stride, shape.stride}, padding = {shape.padding, shape.padding};
+    dnnl_memory_desc_t user_src = {0}, user_dst = {0}, user_weights = {0}, user_bias = {0}, kernel_src = {0},
+                       kernel_dst = {0}, any_weights = {0}, any_diff_weights = {0};
+    CHECK(md_make(&user_src, 4, src_dims, dnnl_f32, dnnl_nhwc), "source descriptor");
+    CHECK(md_make(&user_dst, 4, dst_dims, dnnl_f32, dnnl_nhwc), "destination descriptor");
+    CHECK(md_make(&user_weights, 4, weight_dims, dnnl_f32, dnnl_oihw), "weights descriptor");
+    CHECK(md_make(&user_bias, 1, bias_dims, dnnl_f32, dnnl_x), "bias descriptor");
+    CHECK(md_make(&kernel_src, 4, src_dims, low, dnnl_nhwc), "source descriptor");
+    CHECK(md_make(&kernel_dst, 4, dst_dims, low, dnnl_nhwc), "destination descriptor");
+    CHECK(md_make(&any_weights, 4, weight_dims, low, dnnl_format_tag_any), "weights descriptor");
+    CHECK(md_make(&any_diff_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any), "weight-gradient descriptor");
+    CHECK(make_conv2d_pds(c, strides, padding, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL,
+                          MD(user_dst), MD(user_src), MD(any_diff_weights), MD(kernel_dst)),
+          precision == CDNNL_BFLOAT16 ? "bfloat16 2-D convolution descriptor" : "2-D convolution descriptor");
+    CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
+    if (training)
+        c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
+                                                   query(c->fwd_pd, dnnl_query_weights_md));
+    CHECK(make_staged(&c->src, MD(user_src), MD(kernel_src), 1, 1), "source reorder");
+    CHECK(make_staged(&c->weights_fwd, MD(user_weights), query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
+          "weights reorder");
+    CHECK(make_memory(&c->dst, MD(user_dst), DNNL_MEMORY_NONE), "destination memory");
+    if (with_bias) CHECK(make_memory(&c->bias, MD(user_bias), DNNL_MEMORY_NONE), "bias memory");
+    if (training) {
+        CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
+        CHECK(dnnl_primitive_create(&c->bwd_weights, c->bwd_weights_pd), "backward-weights primitive");
+        if (!c->shared_weights)
+            CHECK(make_staged(&c->weights_bwd, MD(user_weights), query(c->bwd_data_pd, dnnl_query_weights_md), 1, 1),
+                  "weights reorder");
+        CHECK(make_staged(&c->diff_dst, MD(user_dst), MD(kernel_dst), 1, 1), "gradient reorder");
+        CHECK(make_staged(&c->diff_weights, MD(user_weights), query(c->bwd_weights_pd, dnnl_query_diff_weights_md), 0, 1),
+              "weight-gradient reorder");
+        CHECK(make_memory(&c->diff_src, MD(user_src), DNNL_MEMORY_NONE), "input-gradient memory");
+        if (with_bias) {
+            c->diff_bias_kernel = malloc(sizeof(float) * (size_t)shape.out_channels);
+            if (!c->diff_bias_kernel) {
+                snprintf(error, error_size, "out of memory");
+                goto fail;
+            }
+            CHECK(make_memory(&c->diff_bias, MD(user_bias), c->diff_bias_kernel), "bias-gradient memory");
+        }
+    }
+    staged *forward_stages[] = {&c->src, &c->weights_fwd};
+    staged *backward_stages[] = {&c->src, &c->weights_bwd, &c->diff_dst, &c->diff_weights};
+    c->forward_scratch = lay_out(forward_stages, 2);
+    c->backward_scratch = lay_out(backward_stages, 4);
+    goto done;
+fail:
+    cdnnl_conv_destroy(c);
+    c = NULL;
+done:
+    {
+        dnnl_memory_desc_t descriptors[] = {user_src, user_dst, user_weights, user_bias,
+                                            kernel_src, kernel_dst, any_weights, any_diff_weights};
+        for (int i = 0; i < 8; i++) md_release(descriptors[i]);
+    }
+    return c;
+}

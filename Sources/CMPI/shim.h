@@ -20,3 +20,6 @@ static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline int cmpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
+static inline int cmpi_any_source(void) { return MPI_ANY_SOURCE; }
+static inline MPI_Datatype cmpi_char(void) { return MPI_CHAR; }

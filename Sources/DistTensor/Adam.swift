@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 
 /// Adam (Kingma and Ba) as `torch.optim.Adam`, or AdamW (Loshchilov and Hutter) as
@@ -43,26 +44,16 @@ public final class Adam: Optimizer {
         let t = Double(stepCount)
         let correction1 = 1 - pow(Double(beta1), t)
         let correction2Root = (1 - pow(Double(beta2), t)).squareRoot()
-        let stepSize = Float(Double(settings.learningRate) / correction1)
-        let (lr, decay, b1, b2, eps) = (settings.learningRate, settings.weightDecay, beta1, beta2, epsilon)
-        let decoupled = decoupledWeightDecay
-        let correctionRoot = Float(correction2Root)
+        let settings = cdnnl_adam_settings(learning_rate: self.settings.learningRate, weight_decay: self.settings.weightDecay,
+                                           beta1: beta1, beta2: beta2, epsilon: epsilon,
+                                           step_size: Float(Double(self.settings.learningRate) / correction1),
+                                           correction_root: Float(correction2Root), decoupled: decoupledWeightDecay ? 1 : 0)
         let shared = UncheckedSendable((store.values.baseAddress!, store.gradients.baseAddress!,
                                         firstMoment.baseAddress!, secondMoment.baseAddress!))
         Parallel.forEachChunk(store.parameterCount, grain: 65_536) { range in
             let (p, g, m, v) = shared.value
-            for i in range {
-                var grad = g[i]
-                if decoupled {
-                    p[i] *= 1 - lr * decay
-                } else {
-                    grad += decay * p[i]
-                }
-                m[i] += (grad - m[i]) * (1 - b1)
-                v[i] = v[i] * b2 + (1 - b2) * grad * grad
-                let denominator = v[i].squareRoot() / correctionRoot + eps
-                p[i] -= stepSize * m[i] / denominator
-            }
+            let i = range.lowerBound
+            cdnnl_adam(p + i, g + i, m + i, v + i, range.count, settings)
         }
     }
 }

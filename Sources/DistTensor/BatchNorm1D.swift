@@ -1,9 +1,12 @@
+import CDNNL
+
 /// Batch normalisation per channel of channels-last `[N, L, C]` activations, as PyTorch's `BatchNorm1d`.
 ///
 /// Training normalises with the biased batch variance and moves the running variance
 /// towards the unbiased one (momentum 0.1, eps 1e-5 by default); evaluation uses the
 /// running statistics. Sums run in Float64 over blocks of `statisticsBlock` rows, vectorised over the
-/// channels, and the blocks are added in order, so results do not depend on the thread count.
+/// channels, and the blocks are added in order, so results do not depend on the thread count. The loops are
+/// CDNNL's (`cdnnl_kernels.h`: AVX-512 where the CPU has it, the same bits either way).
 public final class BatchNorm1D {
     public let channels: Int
     public let epsilon: Float
@@ -17,8 +20,10 @@ public final class BatchNorm1D {
     public var synchronization: ProcessGroup?
 
     private var input: Tensor?
-    /// The output of a training forward that applied ReLU: backward passes gradient only where it is positive.
+    /// The output of a training forward that applied ReLU: backward passes gradient only where it is positive,
+    /// multiplied by `rectifiedScale` (dropout's 1/(1 − p) when the forward applied a mask, else 1).
     private var rectified: Tensor?
+    private var rectifiedScale: Float = 1
     /// Per channel: batch mean, 1/√(σ² + ε), and the affine map of the last forward, `y = scale·x + shift`.
     private let mean: UnsafeMutablePointer<Float>
     private let inverseStd: UnsafeMutablePointer<Float>
@@ -50,11 +55,19 @@ public final class BatchNorm1D {
 
     deinit { mean.deallocate() }
 
-    /// Normalises `x` (then applies ReLU when `rectify` is set, in the same pass); in training also updates
-    /// the running statistics and keeps `x` for `backward`, which then also undoes the ReLU.
-    public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, rectify: Bool = false) -> Tensor {
+    /// Normalises `x`, then in the same pass adds `residual` (a block's shortcut), applies ReLU when `rectify` is set
+    /// and multiplies by `dropout`'s mask (only after a ReLU: element `i` kept, and scaled by 1/(1 − p), when
+    /// `RandomStream.uniform(key: key, index: i) < 1 − p`, as `Dropout.forward`). In training it also updates the
+    /// running statistics and keeps `x` for `backward`, which then undoes the ReLU and the mask too (the output is
+    /// positive exactly where both passed gradient), so a block's ReLU, dropout and residual sum cost no pass of their own.
+    public func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, rectify: Bool = false,
+                        adding residual: Tensor? = nil, dropout: (probability: Float, key: UInt64)? = nil) -> Tensor {
         precondition(x.shape.count == 3 && x.shape[2] == channels,
                      "BatchNorm1D expects [N, L, \(channels)] (channels last), got \(x.shape)")
+        precondition(residual == nil || residual!.shape == x.shape, "BatchNorm1D residual \(residual!.shape) != \(x.shape)")
+        precondition(dropout == nil || rectify, "BatchNorm1D applies dropout only after its ReLU")
+        let draw = dropout.flatMap { $0.probability > 0 ? cdnnl_dropout(key: $0.key, keep: 1 - $0.probability,
+                                                                       scale: 1 / (1 - $0.probability)) : nil }
         let rows = x.shape[0] * x.shape[1]
         let y = output.tensor(x.shape)
         let (gamma, beta) = (store.value(weight), store.value(bias))
@@ -62,6 +75,7 @@ public final class BatchNorm1D {
         if training {
             input = x
             rectified = rectify ? y : nil
+            rectifiedScale = draw?.scale ?? 1
             computeBatchStatistics(x, rows: rows)
             let n = Double(statisticsCount)
             let unbiased = n > 1 ? n / (n - 1) : 1
@@ -76,17 +90,15 @@ public final class BatchNorm1D {
             for c in 0..<channels { (scale[c], shift[c]) = (epilogue.scale[c], epilogue.shift[c]) }
         }
         let channels = self.channels
-        let shared = UncheckedSendable((x.base, y.base, scale, shift))
+        let shared = UncheckedSendable((x.base, y.base, residual?.base, scale, shift))
         Parallel.forEachChunk(rows, grain: 64) { range in
-            let (x, y, scale, shift) = shared.value
-            for row in range {
-                let (source, target) = (x + row * channels, y + row * channels)
-                if rectify {
-                    for c in 0..<channels { target[c] = Swift.max(source[c] * scale[c] + shift[c], 0) }
-                } else {
-                    for c in 0..<channels { target[c] = source[c] * scale[c] + shift[c] }
-                }
+            let (x, y, residual, scale, shift) = shared.value
+            let offset = range.lowerBound * channels
+            let apply = { (mask: UnsafePointer<cdnnl_dropout>?) in
+                cdnnl_bn_apply(x + offset, y + offset, residual.map { $0 + offset }, range.count, channels, scale, shift,
+                               rectify ? 1 : 0, mask, range.lowerBound)
             }
+            if let draw { withUnsafePointer(to: draw) { apply($0) } } else { apply(nil) }
         }
         return y
     }
@@ -101,30 +113,22 @@ public final class BatchNorm1D {
     }
 
     /// Accumulates `dL/dγ`, `dL/dβ` and returns `dL/dx` for the last training forward. `dy` is overwritten
-    /// (zeroed where a fused ReLU was off); with `inPlace` it receives `dL/dx` itself, which saves a buffer
+    /// (zeroed where a fused ReLU or dropout was off, scaled where dropout kept it: the gradient at the
+    /// normalisation's output, which is also the residual's when the forward added one); with `inPlace` it receives `dL/dx` itself, which saves a buffer
     /// of activation size where the caller needs `dy` no longer.
     public func backward(_ dy: Tensor, _ store: ParameterStore, inPlace: Bool = false) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm1D.backward before a training forward") }
         precondition(dy.shape == x.shape, "BatchNorm1D gradient shape \(dy.shape) != \(x.shape)")
         let (rows, channels) = (x.shape[0] * x.shape[1], self.channels)
         let dx = inPlace ? dy : inputGradient.tensor(x.shape)
-        // Per channel: Σ dy and Σ dy·(x − μ) over this rank's batch. After a fused ReLU, dy is first zeroed
-        // where the output was not positive, in the same pass.
+        // Per channel: Σ dy and Σ dy·(x − μ) over this rank's batch. After a fused ReLU (and dropout), dy is first
+        // zeroed where the output was not positive (and scaled where it was), in the same pass.
         let mean = self.mean
+        let (rectified, rectifiedScale) = (self.rectified?.base, self.rectifiedScale)
         var sums = blockSums(rows: rows, sets: 2) { range, partial in
-            let (x, dy) = (x.base, dy.base)
-            let rectified = self.rectified?.base
-            for row in range {
-                let (xs, gs) = (x + row * channels, dy + row * channels)
-                if let rectified {
-                    let ys = rectified + row * channels
-                    for c in 0..<channels where !(ys[c] > 0) { gs[c] = 0 }
-                }
-                for c in 0..<channels {
-                    partial[c] += Double(gs[c])
-                    partial[channels + c] += Double(gs[c] * (xs[c] - mean[c]))
-                }
-            }
+            let offset = range.lowerBound * channels
+            cdnnl_bn_backward_sums(x.base + offset, dy.base + offset, rectified.map { $0 + offset }, rectifiedScale,
+                                   range.count, channels, mean, partial)
         }
         for c in 0..<channels { sums[channels + c] *= Double(inverseStd[c]) }
         // dβ and dγ take this rank's sums (the gradient all-reduce adds the other ranks'); dx needs the
@@ -147,13 +151,8 @@ public final class BatchNorm1D {
         let shared = UncheckedSendable((x.base, dy.base, dx.base, coefficients, mean, inverseStd))
         Parallel.forEachChunk(rows, grain: 64) { range in
             let (x, dy, dx, k, mean, inverseStd) = shared.value
-            for row in range {
-                let (xs, gs, out) = (x + row * channels, dy + row * channels, dx + row * channels)
-                for c in 0..<channels {
-                    let xhat = (xs[c] - mean[c]) * inverseStd[c]
-                    out[c] = k[c] * (gs[c] - k[channels + c] - xhat * k[2 * channels + c])
-                }
-            }
+            let offset = range.lowerBound * channels
+            cdnnl_bn_backward_input(x + offset, dy + offset, dx + offset, range.count, channels, k, mean, inverseStd)
         }
         return dx
     }
@@ -164,10 +163,7 @@ public final class BatchNorm1D {
     private func computeBatchStatistics(_ x: Tensor, rows: Int) {
         let channels = self.channels
         var sums = blockSums(rows: rows, sets: 1) { range, partial in
-            for row in range {
-                let xs = x.base + row * channels
-                for c in 0..<channels { partial[c] += Double(xs[c]) }
-            }
+            cdnnl_bn_sum(x.base + range.lowerBound * channels, range.count, channels, partial)
         }
         sums.append(Double(rows))
         sums.withUnsafeMutableBufferPointer { synchronize($0) }
@@ -176,13 +172,7 @@ public final class BatchNorm1D {
         for c in 0..<channels { mean[c] = Float(sums[c] / total) }
         let mean = self.mean
         var squares = blockSums(rows: rows, sets: 1) { range, partial in
-            for row in range {
-                let xs = x.base + row * channels
-                for c in 0..<channels {
-                    let d = xs[c] - mean[c]
-                    partial[c] += Double(d * d)
-                }
-            }
+            cdnnl_bn_sum_squared_deviations(x.base + range.lowerBound * channels, range.count, channels, mean, partial)
         }
         squares.withUnsafeMutableBufferPointer { synchronize($0) }
         for c in 0..<channels {

@@ -136,6 +136,8 @@ final class ConvolutionPrimitive {
     struct Key: Hashable {
         let batch: Int
         let length: Int
+        /// 1 for a 1-D convolution; a 2-D one's input height (its `length` is the width).
+        var height = 1
         let precision: ComputePrecision
         let training: Bool
         let bias: Bool
@@ -145,10 +147,17 @@ final class ConvolutionPrimitive {
     let handle: OpaquePointer
     let key: Key
 
-    init(shape: cdnnl_conv_shape, key: Key) {
+    convenience init(shape: cdnnl_conv_shape, key: Key) {
+        self.init(key: key, shape: "\(shape)") { message, size in
+            cdnnl_conv_create(shape, key.precision.cValue, key.training ? 1 : 0, key.bias ? 1 : 0, key.rectify ? 1 : 0,
+                              message, size)
+        }
+    }
+
+    /// The primitives `create(message, size)` makes (a 1-D or 2-D shape), or the end of the process with oneDNN's message.
+    init(key: Key, shape: String, create: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?) {
         var message = [CChar](repeating: 0, count: 256)
-        guard let handle = cdnnl_conv_create(shape, key.precision.cValue, key.training ? 1 : 0, key.bias ? 1 : 0,
-                                             key.rectify ? 1 : 0, &message, message.count) else {
+        guard let handle = message.withUnsafeMutableBufferPointer({ create($0.baseAddress!, $0.count) }) else {
             fatalError("oneDNN \(ComputePrecision.oneDNNVersion) cannot build a \(key.precision) convolution for \(shape): "
                        + message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }

@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 
 /// The small elementwise primitives new layers are built from (residual sums, gates, activations, layout changes),
@@ -20,7 +21,7 @@ public enum Elementwise {
         let shared = UncheckedSendable((source.base, target.base))
         Parallel.forEachChunk(target.count, grain: grain) { range in
             let (source, target) = shared.value
-            for i in range { target[i] += source[i] }
+            cdnnl_add(source + range.lowerBound, target + range.lowerBound, range.count)
         }
     }
 
@@ -30,7 +31,7 @@ public enum Elementwise {
         let shared = UncheckedSendable((source.base, target.base))
         Parallel.forEachChunk(target.count, grain: grain) { range in
             let (source, target) = shared.value
-            for i in range { target[i] = Swift.max(target[i] + source[i], 0) }
+            cdnnl_add_relu(source + range.lowerBound, target + range.lowerBound, range.count)
         }
     }
 

@@ -10,6 +10,11 @@ public protocol ProcessGroup: AnyObject {
     /// Rank among the processes on this node, and how many share it.
     var localRank: Int { get }
     var localSize: Int { get }
+    /// Every rank's host name, in rank order.
+    var hosts: [String] { get }
+    /// Seconds a rank waits in one collective before it ends the job, naming the ranks that did not arrive (nil:
+    /// forever).
+    var collectiveTimeout: Double? { get set }
 
     /// Sums `buffer` over all ranks, in place.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
@@ -40,13 +45,26 @@ public protocol ProcessGroup: AnyObject {
 /// A started non-blocking reduction (an MPI request; unused for a single process).
 public struct ReductionHandle: @unchecked Sendable {
     let request: OpaquePointer?
-    /// Whether the reduction has finished, as last seen by `progress` (or `startAllReduceSum` for one process):
-    /// lets a rank wait for a collective by polling with sleeps instead of MPI's busy-polling wait.
-    public let isComplete: Bool
+    /// Floats it reduces (for messages).
+    let count: Int
 
-    init(request: OpaquePointer?, isComplete: Bool = false) {
+    init(request: OpaquePointer?, count: Int) {
         self.request = request
-        self.isComplete = isComplete
+        self.count = count
+    }
+}
+
+extension ProcessGroup {
+    /// Which ranks run on which host, as "ranks 0, 1 on a; 2, 3 on b".
+    public var placement: String { CollectiveTimeoutReport.ranks(Array(0..<size), hosts) }
+
+    /// Runs `body` with no collective timeout: for waits on rank 0 that may rightly take long (preparing a
+    /// dataset from thousands of records) and are no part of training or evaluation.
+    public func withoutCollectiveTimeout<Value>(_ body: () throws -> Value) rethrows -> Value {
+        let saved = collectiveTimeout
+        collectiveTimeout = nil
+        defer { collectiveTimeout = saved }
+        return try body()
     }
 }
 
@@ -57,11 +75,17 @@ public final class SingleProcessGroup: ProcessGroup {
     public var size: Int { 1 }
     public var localRank: Int { 0 }
     public var localSize: Int { 1 }
+    public var hosts: [String] {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return ["localhost"] }
+        return [String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)]
+    }
+    public var collectiveTimeout: Double?
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {}
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     public func allReduceMax(_ value: Int64) throws -> Int64 { value }
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> ReductionHandle {
-        ReductionHandle(request: nil, isComplete: true)
+        ReductionHandle(request: nil, count: buffer.count)
     }
     public func progress(_ handles: inout [ReductionHandle]) throws {}
     public func waitAll(_ handles: inout [ReductionHandle]) throws { handles.removeAll() }

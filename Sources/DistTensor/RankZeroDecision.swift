@@ -12,12 +12,9 @@ public struct RankZeroFailure: Error, CustomStringConvertible {
 extension ProcessGroup {
     /// "Rank 0 decides, every rank learns the outcome": rank 0 runs `decide` and every rank returns its value
     /// (sent as JSON). If `decide` throws, rank 0 rethrows its error and every other rank throws a
-    /// `RankZeroFailure` saying `what` failed.
-    ///
-    /// With `waitingWithoutSpinning`, the other ranks wait by polling with short sleeps instead of MPI's busy wait,
-    /// for decisions that take long (preparing a dataset) while their cores could work for rank 0.
-    public func decidedByRankZero<Value: Codable>(what: String, waitingWithoutSpinning: Bool = false,
-                                                  _ decide: () throws -> Value) throws -> Value {
+    /// `RankZeroFailure` saying `what` failed. The other ranks wait under the collective timeout (sleeping between
+    /// polls after the first 0.1 s, so a long decision leaves their cores to rank 0).
+    public func decidedByRankZero<Value: Codable>(what: String, _ decide: () throws -> Value) throws -> Value {
         var payload = Data()
         var failure: Error?
         if rank == 0 {
@@ -30,16 +27,7 @@ extension ProcessGroup {
         // Failed flag and the payload's byte count in base-65536 digits, each exact in a Float sum.
         var header: [Float] = rank == 0
             ? [failure == nil ? 0 : 1, Float(payload.count % 65_536), Float(payload.count / 65_536)] : [0, 0, 0]
-        try header.withUnsafeMutableBufferPointer { buffer in
-            var handles = [try startAllReduceSum(buffer)]
-            if waitingWithoutSpinning {
-                while !handles.allSatisfy(\.isComplete) {
-                    try progress(&handles)
-                    if !handles.allSatisfy(\.isComplete) { Thread.sleep(forTimeInterval: 0.02) }
-                }
-            }
-            try waitAll(&handles)
-        }
+        try header.withUnsafeMutableBufferPointer { try allReduceSum($0) }
         guard header[0] == 0 else { throw failure ?? RankZeroFailure(what: what) }
         if size > 1 {
             if rank != 0 { payload = Data(count: Int(header[1]) + 65_536 * Int(header[2])) }

@@ -1,3 +1,5 @@
+import CDNNL
+
 /// Rectified linear unit, applied in place: `x = max(x, 0)`.
 ///
 /// In place is safe where the layer before does not need its own output for backward
@@ -7,8 +9,7 @@ public enum ReLU {
     public static func forward(inPlace x: Tensor) {
         let shared = UncheckedSendable(x.base)
         Parallel.forEachChunk(x.count, grain: 65_536) { range in
-            let x = shared.value
-            for i in range { x[i] = Swift.max(x[i], 0) }
+            cdnnl_relu(shared.value + range.lowerBound, range.count)
         }
     }
 
@@ -18,7 +19,7 @@ public enum ReLU {
         let shared = UncheckedSendable((dy.base, y.base))
         Parallel.forEachChunk(dy.count, grain: 65_536) { range in
             let (dy, y) = shared.value
-            for i in range where !(y[i] > 0) { dy[i] = 0 }
+            cdnnl_relu_backward(dy + range.lowerBound, y + range.lowerBound, range.count)
         }
     }
 }

@@ -36,6 +36,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     @OptionGroup var arithmetic: PrecisionOption
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -44,11 +46,14 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1.") }
-        guard length >= 64 else { throw ValidationError("--length must be at least 64 samples.") }
+        let model = try network.configuration()
+        guard length >= model.minimumWindowLength else {
+            throw ValidationError("--length must be at least \(model.minimumWindowLength) samples for \(model.name) (got \(length)).")
+        }
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         do {
             try measure(world)
             try world.finalize()

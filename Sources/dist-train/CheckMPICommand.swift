@@ -9,7 +9,7 @@ struct CheckMPICommand: ParsableCommand {
         commandName: "check-mpi",
         abstract: "Check MPI collectives and time an all-reduce (run it under mpirun or srun).",
         discussion: """
-            Every rank checks all-reduce (blocking and non-blocking), broadcast, gather and the max-reduction \
+            Every rank prints its host, local rank, ranks on its node and threads, then checks all-reduce (blocking and non-blocking), broadcast, gather and the max-reduction \
             used for shared decisions against values it can compute itself, then rank 0 prints the mean time \
             of an all-reduce of --floats values (default: the 16.6 M gradients of ResNet34). Exits non-zero, \
             naming the rank, if any check fails.
@@ -21,19 +21,27 @@ struct CheckMPICommand: ParsableCommand {
     @Option(help: "Timed repetitions.")
     var repetitions = 5
 
+    @OptionGroup var threading: ThreadOptions
+
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     func validate() throws {
         guard floats >= 1 else { throw ValidationError("--floats must be at least 1.") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1.") }
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         do {
+            let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)
+            // One line per rank (mpirun forwards every rank's output): where it runs and what it uses there.
+            print("check-mpi: rank \(world.rank) of \(world.size) on \(world.hosts[world.rank]): local rank \(world.localRank) "
+                  + "of \(world.localSize), \(threads) thread(s)")
             try checkCollectives(world)
             let milliseconds = try timeAllReduce(world)
             if world.rank == 0 {
-                print("check-mpi: \(world.size) ranks (\(world.localSize) on this node): all-reduce, broadcast, gather, max, "
-                      + "rank-0 decisions: ok")
+                print("check-mpi: \(world.size) ranks on \(Set(world.hosts).count) node(s) (\(world.localSize) on this node): "
+                      + "all-reduce, broadcast, gather, max, rank-0 decisions: ok")
                 print("check-mpi: all-reduce of \(floats) floats: \(String(format: "%.1f", milliseconds)) ms "
                       + "(\(String(format: "%.2f", Double(floats * 4) / milliseconds / 1e6)) GB/s algorithm bandwidth)")
             }

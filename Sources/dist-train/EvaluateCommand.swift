@@ -52,6 +52,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     @OptionGroup var arithmetic: PrecisionOption
 
     /// Records per forward pass unless `--batch-size` says otherwise.
@@ -62,7 +64,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         do {
             try evaluate(world)
             try world.finalize()

@@ -2,7 +2,7 @@ import ArgumentParser
 import ECGNets
 import Foundation
 
-/// `dist-train export`: a checkpoint's network for other tools (PyTorch's `load_state_dict`).
+/// `dist-train export`: a checkpoint's network for other tools (PyTorch's `load_state_dict`, ONNX runtimes).
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -15,8 +15,9 @@ struct ExportCommand: ParsableCommand {
             onnx: the network in inference form (BatchNorm with running statistics, no dropout; ONNX IR version 8, \
             opset 17): input "ecg" [batch, leads, window] with a dynamic batch, outputs "logits" and "probabilities" \
             (sigmoid per class, or softmax for a single-label task); metadata_props hold the leads, sampling rate, \
-            window length, normalisation, class codes and names and the tuned thresholds. An architecture without \
-            an ONNX description is refused by name.
+            window length, normalisation, class codes and names and the tuned thresholds. Every architecture of the \
+            zoo exports (resnet18/34, resnet, se-resnet34, cnn1d, cnn1d-twin, gru-mha, lstm-mha, cnn-mhsa); one \
+            without an ONNX description is refused by name.
             """)
 
     @Option(help: "A checkpoint written by dist-train train (step-<step>.nc or best.nc).")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import DistTensor
 import Foundation
 
@@ -35,5 +36,31 @@ enum Failure {
     static func abort(_ world: Communicator, message: String, error: Error) -> Never {
         if error is RankZeroFailure && world.rank != 0 { Thread.sleep(forTimeInterval: 2) }
         world.abort(message: message)
+    }
+}
+
+/// `--collective-timeout`: how long a rank waits for the others in one collective before it ends the job.
+struct CollectiveTimeoutOption: ParsableArguments {
+    /// Five minutes: far above a step's all-reduce or a checkpoint write, short of an allocation's worth of waiting.
+    static let defaultSeconds = 300.0
+
+    @Option(help: ArgumentHelp(
+        "Seconds a rank waits for the other ranks in one collective (all-reduce, broadcast, gather, barrier) before it "
+            + "ends the job with status \(Communicator.collectiveTimeoutExitStatus), naming the operation and the ranks and "
+            + "hosts that did not arrive (stopped, hung, killed, cut off). Default \(Int(defaultSeconds)) (5 minutes); 0 "
+            + "waits forever. Raise it if rank 0 needs longer for a checkpoint or a validation; preparing a dataset is "
+            + "not bounded. The checkpoints already written stay intact and the job resumes from the newest.",
+        valueName: "SECONDS"))
+    var collectiveTimeout = CollectiveTimeoutOption.defaultSeconds
+
+    func validate() throws {
+        guard collectiveTimeout >= 0, collectiveTimeout.isFinite else {
+            throw ValidationError("--collective-timeout must be a number of seconds, at least 0 (0 waits forever); got \(collectiveTimeout).")
+        }
+    }
+
+    /// The world communicator with this timeout.
+    func world() throws -> Communicator {
+        try Communicator.world(collectiveTimeout: collectiveTimeout > 0 ? collectiveTimeout : nil)
     }
 }

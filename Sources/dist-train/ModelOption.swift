@@ -29,7 +29,9 @@ struct ModelOptions: ParsableArguments {
         + "squeeze-and-excitation (reduction 16) in every block (CinC 2020 leaders); cnn1d: four Conv(k5)-BN-ReLU blocks "
         + "8-16-32-64, 14.2 K parameters (single-lead rhythm studies); cnn1d-twin: two cnn1d branches concatenated; "
         + "gru-mha, lstm-mha: GRU / LSTM layers, multi-head self-attention over time, mean, linear; cnn-mhsa: convolution "
-        + "blocks, self-attention, dense layers (README's model table)."
+        + "blocks, self-attention, dense layers; stft-cnn-gru, stft-cnn-lstm: log |STFT| (n_fft 256, hop 128), two "
+        + "Conv2d-ReLU-MaxPool2d blocks 16-32 (the LSTM one with BatchNorm2d), GRU / LSTM 128 over the frames, last state, "
+        + "linear (CinC 2017 studies; README's model table)."
 
     @Option(help: ArgumentHelp(Self.modelHelp))
     var model: ModelName = .resnet34
@@ -72,7 +74,7 @@ struct ModelOptions: ParsableArguments {
             }
             if let widths { configuration.widths = try Self.parsedIntegers(widths, "--widths", example: "8,16,32,64") }
             return .cnn1D(configuration)
-        case .gruMHA, .lstmMHA, .cnnMHSA:
+        case .gruMHA, .lstmMHA, .cnnMHSA, .stftCNNGRU, .stftCNNLSTM:
             guard blocksPerStage == nil && widths == nil && dropout == nil else {
                 throw ValidationError("--blocks-per-stage, --widths and --dropout apply to the ResNets and cnn1d; size \(model) "
                                       + "with --model-configuration (as `inspect` prints it).")

@@ -42,6 +42,8 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     @OptionGroup var arithmetic: PrecisionOption
 
     func validate() throws {
@@ -52,7 +54,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         do {
             try predict(world)
             try world.finalize()

@@ -112,6 +112,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var timeout: CollectiveTimeoutOption
+
     @OptionGroup var arithmetic: PrecisionOption
 
     /// The run these options describe, for `threads` threads per rank.
@@ -163,7 +165,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let world = try Communicator.world()
+        let world = try timeout.world()
         let outcome: TrainingOutcome
         do {
             let threads = threading.apply(ranksOnNode: world.localSize, rank: world.rank)

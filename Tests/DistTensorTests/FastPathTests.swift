@@ -168,6 +168,54 @@ import Testing
         #expect(run(fused: true) == run(fused: false))
     }
 
+    /// Training BatchNorm with the residual sum and ReLU in its pass (a BasicBlock's second) against BatchNorm then
+    /// `Elementwise.addAndRectify`, forward and backward: the same bits, and the upstream gradient is left masked by
+    /// the ReLU, as the shortcut's gradient, in both. Batch one, one channel and odd lengths included.
+    @Test(arguments: [(1, 1, 1), (2, 41, 3), (3, 37, 19), (1, 129, 64)])
+    func fusedResidualAndReLUMatchSeparateLayers(_ shape: (batch: Int, length: Int, channels: Int)) {
+        func run(fused: Bool) -> [Float] {
+            var layout = ParameterLayout()
+            let norm = BatchNorm1D(name: "b", channels: shape.channels, layout: &layout)
+            let store = randomStore(layout, seed: 43)
+            let x = randomTensor([shape.batch, shape.length, shape.channels], seed: 44)
+            let shortcut = randomTensor(x.shape, seed: 45)
+            let y = fused ? norm.forward(x, store, training: true, rectify: true, adding: shortcut)
+                : norm.forward(x, store, training: true)
+            if !fused { Elementwise.addAndRectify(shortcut, into: y) }
+            let output = y.array
+            let dy = randomTensor(x.shape, seed: 46)
+            if !fused { Elementwise.addAndRectifyBackward(inPlace: dy, output: y) }
+            let dx = norm.backward(dy, store).array
+            return output + dx + dy.array + Array(store.gradients)
+        }
+        #expect(run(fused: true) == run(fused: false))
+    }
+
+    /// Training BatchNorm with its ReLU and dropout's mask in one pass (a BasicBlock's first) against BatchNorm+ReLU
+    /// then `Dropout`: the same output bits (the same mask), and the same input and parameter gradients (where dropout
+    /// dropped a positive output, the separate layers pass −0 for a negative gradient and the fused pass +0; `==`
+    /// treats them alike, and nothing downstream can tell them apart but a division).
+    @Test(arguments: [(1, 1, 1), (2, 41, 3), (3, 37, 19), (1, 129, 64)])
+    func fusedDropoutMatchesSeparateLayers(_ shape: (batch: Int, length: Int, channels: Int)) {
+        func run(fused: Bool) -> [Float] {
+            var layout = ParameterLayout()
+            let norm = BatchNorm1D(name: "b", channels: shape.channels, layout: &layout)
+            let dropout = Dropout(probability: 0.3)
+            let store = randomStore(layout, seed: 47)
+            let x = randomTensor([shape.batch, shape.length, shape.channels], seed: 48)
+            let y = fused ? norm.forward(x, store, training: true, rectify: true, dropout: (0.3, 777))
+                : dropout.forward(norm.forward(x, store, training: true, rectify: true), training: true, key: 777)
+            let output = y.array
+            let dy = randomTensor(x.shape, seed: 49)
+            let dx = norm.backward(fused ? dy : dropout.backward(dy), store).array
+            return output + dx + Array(store.gradients)
+        }
+        let (fused, separate) = (run(fused: true), run(fused: false))
+        #expect(fused == separate)
+        let count = shape.batch * shape.length * shape.channels
+        if count > 20 { #expect(fused[0..<count].contains(0) && fused[0..<count].contains { $0 > 0 }, "the mask drops some and keeps some") }
+    }
+
     /// BatchNorm's backward written over its upstream gradient gives the same bits as into its own buffer.
     @Test(arguments: [true, false])
     func inPlaceBatchNormalisationBackwardMatches(rectify: Bool) {

@@ -23,10 +23,15 @@ enum CommandRunner {
         let process = Process()
         let folder: URL
 
-        init(_ arguments: [String], ranks: Int?, directory: URL?) throws {
+        /// `dist-train arguments` under `mpirun -n ranks` (or alone), or after `launcher` (a command that starts it,
+        /// such as `TestCluster`'s mpirun over network namespaces).
+        init(_ arguments: [String], ranks: Int?, directory: URL?, launcher: [String]? = nil) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("dist-train-run-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            if let ranks {
+            if let launcher {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = launcher + [binary.path] + arguments
+            } else if let ranks {
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 process.arguments = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--allow-run-as-root", binary.path] + arguments
             } else {

@@ -116,6 +116,37 @@ import Testing
         #expect((result.output + result.error).contains("rank"), "\(result.error)")
     }
 
+    /// A stopped rank (SIGSTOP: alive, connections open, never arriving) ends the job once the collective timeout has
+    /// run out, with status 69 and a message naming the operation and the rank and host that did not arrive; the
+    /// job's checkpoints stay usable (`NetworkFaultTests` does the same across two network namespaces, and resumes).
+    @Test func aStoppedRankEndsTheJobAfterTheCollectiveTimeout() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let job = try CommandRunner.Running(
+            ["--model", "resnet18", "--widths", "8,16,32,64", "--length", "256", "--data", TestDatasets.simulated400, "--epochs", "1000",
+             "--batch-size", "9", "--threads", "1", "--progress", "lines", "--log-dir", "logs", "--collective-timeout", "5"],
+            ranks: 3, directory: directory)
+        let log = directory.appendingPathComponent("logs/rank-2.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && ProcessTree.lineCount(log) < 3 { Thread.sleep(forTimeInterval: 0.02) }
+        let ranks = ProcessTree.children(of: job.process.processIdentifier).sorted()
+        try #require(ranks.count == 3, "expected three rank processes under mpirun, found \(ranks)")
+        kill(ranks[1], SIGSTOP)
+        let stoppedAt = Date()
+        let result = job.wait(timeout: 40)
+        let seconds = Date().timeIntervalSince(stoppedAt)
+        #expect(result.status == 69, "status \(result.status): \(result.error)")
+        #expect(seconds > 5 && seconds < 13, "the job took \(seconds) s to end")
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Which rank the second child is depends on start-up order; the message names exactly one rank, on this host.
+        let line = try #require(result.error.split(separator: "\n").first { $0.contains("(--collective-timeout)") }, "\(result.error)")
+        #expect(line.contains("did not complete within 5 s") && line.contains("on \(host) did not arrive"), "\(line)")
+        #expect(line.contains("collective #") && (line.contains("all-reduce") || line.contains("broadcast") || line.contains("gather")),
+                "\(line)")
+    }
+
     /// A rank that cannot read its part of the data ends the whole job within seconds, with a message naming the
     /// rank, the file and the record. The dataset is compressed, so overwriting bytes in the middle of the file
     /// (signal chunks; the index is written last, at its end) makes some chunks fail to inflate: the file still

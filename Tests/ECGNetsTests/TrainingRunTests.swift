@@ -242,4 +242,26 @@ import Testing
         configuration.batchSize = 0
         #expect(throws: TrainingRunError.self) { _ = try TrainingRun(configuration, world: SingleProcessGroup()) }
     }
+
+    /// A window too short for the spectrogram networks (reflect padding of n_fft/2, one time frame after the pools) is
+    /// refused by name before any model is built, instead of stopping the process in the STFT.
+    @Test func aWindowTooShortForTheSpectrogramNetworksIsRefused() throws {
+        let gru = ModelConfiguration.stftCNNGRU(.gru)
+        // Defaults n_fft 256, hop 128, two blocks: 1 + ⌊L/128⌋ frames must survive two halvings, so L >= 3 · 128.
+        #expect(gru.minimumWindowLength == 384)
+        #expect(ModelConfiguration.stftCNNLSTM(SpectrogramRecurrentConfiguration(nFFT: 512, hop: 16, widths: [8],
+                                                                                 batchNorm: true, dropout: 0))
+                    .minimumWindowLength == 257)
+        #expect(ModelConfiguration.resnet34.minimumWindowLength == 64)
+        var configuration = TrainingRunConfiguration()
+        configuration.model = gru
+        configuration.windowLength = 383
+        #expect {
+            try configuration.validate()
+        } throws: { error in
+            "\(error)".contains("--length must be at least 384 samples for stft-cnn-gru (got 383)")
+        }
+        configuration.windowLength = 384
+        try configuration.validate()
+    }
 }

@@ -65,6 +65,19 @@ double cdnnl_measured_peak_gflops(cdnnl_precision precision, double seconds);
 /// "2.6.3": the oneDNN version the process runs with.
 const char *cdnnl_version(void);
 
+
+/// The shape of one 2-D convolution (square kernel, equal stride and padding on both axes) on one batch size and
+/// input height and width. Activations are channels-last `nhwc` ([batch, height, width, channels] row-major),
+/// weights PyTorch's [out, in, kernel, kernel] (`oihw`).
+typedef struct {
+    int batch, in_channels, out_channels, height, width, kernel, stride, padding;
+} cdnnl_conv2d_shape;
+
+/// The primitives of a 2-D convolution, as `cdnnl_conv_create` (training: forward, backward-data and
+/// backward-weights); run with `cdnnl_conv_forward` / `cdnnl_conv_backward` and freed with `cdnnl_conv_destroy`.
+cdnnl_conv *cdnnl_conv2d_create(cdnnl_conv2d_shape shape, cdnnl_precision precision, int training, int with_bias,
+                                char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif

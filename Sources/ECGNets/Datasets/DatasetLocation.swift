@@ -24,15 +24,13 @@ public struct DatasetLocation: Sendable, Equatable {
         self.followsSymlinksOutside = followsSymlinksOutside
     }
 
-    /// Seconds between polls while waiting for rank 0.
-    private static let pollInterval = 0.02
-
     /// The dataset on every rank of `group`: rank 0 finds or prepares it (telling `output` what it does), the others
     /// wait for it; if rank 0 fails, every rank throws (rank 0 its own error), and the same if any rank cannot open
     /// the file.
     public func resolve(over group: ProcessGroup, options: ECGDatasetPreparationOptions = ECGDatasetPreparationOptions(),
                         output: @escaping (String) -> Void) throws -> ECGDataset {
-        let path = try group.decidedByRankZero(what: "could not prepare the dataset", waitingWithoutSpinning: true) {
+        // Preparing thousands of records may take longer than any collective timeout: the others wait as long as it takes.
+        let path = try group.withoutCollectiveTimeout { try group.decidedByRankZero(what: "could not prepare the dataset") {
             () throws -> String in
             // The node's other ranks only sleep while rank 0 prepares, so it may use their cores too.
             guard group.localSize > 1 else { return try locateOrPrepare(options: options, output: output).path }
@@ -40,7 +38,7 @@ public struct DatasetLocation: Sendable, Equatable {
             Parallel.configure(threads: threads * group.localSize)
             defer { Parallel.configure(threads: threads) }
             return try locateOrPrepare(options: options, output: output).path
-        }
+        } }
         let url = URL(fileURLWithPath: path)
         let opened = Result { try ECGDataset(contentsOf: url) }
         let failedRank = try group.allReduceMax((try? opened.get()) == nil ? Int64(group.rank + 1) : 0)

@@ -29,15 +29,13 @@ public enum ModelExport {
         } catch {
             throw .unusableCheckpoint(error.readingDescription)
         }
-        let data: Data
+        let data = try self.data(of: model, metadata: reader.metadata, format: format)
         let what: String
         switch format {
         case .stateDict:
-            data = StateDictArchive.npz(of: model.parameters, numBatchesTracked: reader.metadata.globalStep)
             what = "\(model.parameters.layout.entries.count) tensors of \(model.architecture.name) under their PyTorch "
                 + "state_dict names (plus num_batches_tracked per BatchNorm)"
         case .onnx:
-            data = try ONNXModelFile.data(model: model, metadata: reader.metadata)
             what = "\(model.architecture.name) in inference form (BatchNorm running statistics, no dropout), input 'ecg' "
                 + "[batch, \(model.input.leads), \(reader.metadata.windowLength)], outputs 'logits' and 'probabilities' "
                 + "(\(reader.metadata.task.labelKind == .singleLabel ? "softmax" : "sigmoid")), ONNX IR version "
@@ -49,6 +47,15 @@ public enum ModelExport {
             throw .unwritable(path: output.path, reason: (error as NSError).localizedDescription)
         }
         return "export: wrote \(output.path) (\(format.rawValue), \(data.count) bytes): " + what
+    }
+
+    /// The bytes of `model` (with the checkpoint's `metadata`) in `format`; an architecture that cannot be written in
+    /// it (no `ONNXGraphDescribing` for onnx) is refused by name.
+    public static func data(of model: any ECGModel, metadata: CheckpointMetadata, format: Format) throws(ModelExportError) -> Data {
+        switch format {
+        case .stateDict: StateDictArchive.npz(of: model.parameters, numBatchesTracked: metadata.globalStep)
+        case .onnx: try ONNXModelFile.data(model: model, metadata: metadata)
+        }
     }
 }
 

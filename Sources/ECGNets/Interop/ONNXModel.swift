@@ -2,18 +2,20 @@ import DistTensor
 import Foundation
 
 /// A model that can describe its inference graph (running BatchNorm statistics, no dropout) in ONNX operators.
-/// Architectures opt in by implementing it; `dist-train export --format onnx` refuses the others by name.
+/// Architectures opt in by implementing it (each in an extension at the end of its model file); `dist-train export
+/// --format onnx` refuses the others by name.
 public protocol ONNXGraphDescribing: ECGModel {
-    /// Appends the nodes that turn `input` (`[N, leads, samples]`, float) into logits `[N, classes]` and returns the
-    /// logits' value name; nil (and nothing appended) when this configuration has a layer the graph cannot express.
-    func describeInference(in graph: inout ONNXGraph, input: String) -> String?
+    /// Appends the nodes that turn `input` (`[N, leads, length]`, float; `length` is the exported window) into
+    /// logits `[N, classes]` and returns the logits' value name.
+    func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String
 }
 
 /// An ONNX graph being built: nodes in topological order and the model's tensors as initializers under their
-/// state_dict names, plus the operators ResNet-like networks need, each taking layer objects so a model describes
-/// itself with the same layers it computes with.
+/// state_dict names (tensors rearranged for an operator get a derived name), plus constants. The operators, each
+/// taking the layer objects a model computes with, are in `ONNXOperators.swift`.
 public struct ONNXGraph {
-    /// Opset of the default domain the nodes are written against, and the IR version of the file.
+    /// Opset of the default domain the nodes are written against, and the IR version of the file. Opset 17 has
+    /// LayerNormalization; GELU is written with Erf (a Gelu operator arrived only in opset 20).
     public static let opset: Int64 = 17
     public static let irVersion: Int64 = 8
 
@@ -21,6 +23,7 @@ public struct ONNXGraph {
     private(set) var nodes: [ProtobufMessage] = []
     private(set) var initializers: [ProtobufMessage] = []
     private var initialized: Set<String> = []
+    private var constants: [String: String] = [:]
     private var counter = 0
 
     init(store: ParameterStore) {
@@ -66,60 +69,67 @@ public struct ONNXGraph {
         }
     }
 
-    /// The name of the store's tensor at `slot` (a parameter or a buffer), added as a float initializer once.
-    public mutating func tensor(_ slot: ParameterSlot, kind: ParameterKind = .parameter) -> String {
+    /// The store's entry at `slot` (a parameter or a buffer).
+    func entry(_ slot: ParameterSlot, kind: ParameterKind = .parameter) -> ParameterEntry {
         guard let entry = store.layout.entries.first(where: { $0.kind == kind && $0.offset == slot.offset && $0.count == slot.count })
         else { preconditionFailure("no \(kind) at offset \(slot.offset) in the model's parameter store") }
+        return entry
+    }
+
+    /// The name of the store's tensor at `slot`, added as a float initializer once.
+    public mutating func tensor(_ slot: ParameterSlot, kind: ParameterKind = .parameter) -> String {
+        let entry = entry(slot, kind: kind)
         if initialized.insert(entry.name).inserted {
-            initializers.append(Self.floatTensor(name: entry.name, shape: entry.shape, values: store.storage(of: entry)))
+            initializers.append(Self.tensor(name: entry.name, shape: entry.shape, type: 1,
+                                            raw: Self.littleEndian(store.storage(of: entry).map(\.bitPattern))))
         }
         return entry.name
     }
 
-    /// `TensorProto{dims, data_type FLOAT, name, raw_data}` (raw data is little-endian, as ONNX requires).
-    static func floatTensor(name: String, shape: [Int], values: UnsafeMutableBufferPointer<Float>) -> ProtobufMessage {
+    /// A float initializer of values the model's tensors are rearranged into for an operator (e.g. a GRU's gates in
+    /// ONNX order), under `name`.
+    public mutating func tensor(named name: String, shape: [Int], values: [Float]) -> String {
+        precondition(shape.reduce(1, *) == values.count && initialized.insert(name).inserted, "initializer \(name)")
+        initializers.append(Self.tensor(name: name, shape: shape, type: 1, raw: Self.littleEndian(values.map(\.bitPattern))))
+        return name
+    }
+
+    /// An int64 constant (shapes, axes, indices): a vector, or a scalar when `scalar`; each distinct one added once.
+    public mutating func integers(_ values: [Int], scalar: Bool = false) -> String {
+        let key = "i\(scalar ? "s" : "v")\(values)"
+        if let name = constants[key] { return name }
+        let name = fresh("const")
+        constants[key] = name
+        initializers.append(Self.tensor(name: name, shape: scalar ? [] : [values.count], type: 7,
+                                        raw: Self.littleEndian(values.map(Int64.init))))
+        return name
+    }
+
+    /// A float scalar constant, added once per value.
+    public mutating func scalar(_ value: Float) -> String {
+        let key = "f\(value.bitPattern)"
+        if let name = constants[key] { return name }
+        let name = fresh("const")
+        constants[key] = name
+        initializers.append(Self.tensor(name: name, shape: [], type: 1, raw: Self.littleEndian([value.bitPattern])))
+        return name
+    }
+
+    /// `TensorProto{dims, data_type, name, raw_data}` (raw data is little-endian, as ONNX requires; type 1 is FLOAT,
+    /// 7 INT64).
+    static func tensor(name: String, shape: [Int], type: Int64, raw: Data) -> ProtobufMessage {
         ProtobufMessage { tensor in
-            tensor.packedIntegers(1, shape.map(Int64.init))
-            tensor.integer(2, 1)
+            if !shape.isEmpty { tensor.packedIntegers(1, shape.map(Int64.init)) }
+            tensor.integer(2, type)
             tensor.string(8, name)
-            var raw = Data(capacity: values.count * 4)
-            for value in values { raw.appendLittleEndian(value.bitPattern) }
             tensor.bytes(9, raw)
         }
     }
 
-    public mutating func convolution(_ x: String, _ conv: Conv1D) -> String {
-        node("Conv", [x, tensor(conv.weight)] + (conv.bias.map { [tensor($0)] } ?? []),
-             attributes: [("kernel_shape", .ints([conv.kernelSize])), ("strides", .ints([conv.stride])),
-                          ("pads", .ints([conv.padding, conv.padding])), ("dilations", .ints([1])), ("group", .int(1))])
-    }
-
-    /// Inference BatchNorm: running statistics (`training_mode` 0, the default).
-    public mutating func batchNormalization(_ x: String, _ norm: BatchNorm1D) -> String {
-        node("BatchNormalization", [x, tensor(norm.weight), tensor(norm.bias), tensor(norm.runningMean, kind: .buffer),
-                                    tensor(norm.runningVariance, kind: .buffer)],
-             attributes: [("epsilon", .float(norm.epsilon)), ("momentum", .float(1 - norm.momentum))])
-    }
-
-    public mutating func relu(_ x: String) -> String { node("Relu", [x]) }
-
-    public mutating func add(_ a: String, _ b: String) -> String { node("Add", [a, b]) }
-
-    /// Max-pooling; ONNX pads with -inf as PyTorch does.
-    public mutating func maxPool(_ x: String, _ pool: MaxPool1D) -> String {
-        node("MaxPool", [x], attributes: [("kernel_shape", .ints([pool.kernelSize])), ("strides", .ints([pool.stride])),
-                                          ("pads", .ints([pool.padding, pool.padding]))])
-    }
-
-    /// Mean over the samples axis: `[N, C, L]` to `[N, C]`.
-    public mutating func globalAveragePool(_ x: String) -> String {
-        node("Flatten", [node("GlobalAveragePool", [x])], attributes: [("axis", .int(1))])
-    }
-
-    /// `x · Wᵀ + b`.
-    public mutating func linear(_ x: String, _ layer: Linear, output: String? = nil) -> String {
-        node("Gemm", [x, tensor(layer.weight), tensor(layer.bias)], output: output,
-             attributes: [("alpha", .float(1)), ("beta", .float(1)), ("transB", .int(1))])
+    static func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        var raw = Data(capacity: values.count * MemoryLayout<T>.size)
+        for value in values { raw.appendLittleEndian(value) }
+        return raw
     }
 }
 
@@ -127,17 +137,18 @@ public struct ONNXGraph {
 /// and `probabilities` (sigmoid per class for a multi-label task, softmax over classes for a single-label one), and
 /// the preprocessing the input needs as `metadata_props`.
 enum ONNXModelFile {
+    /// The architectures that describe their graph, for the refusal message.
+    static let exportable = ["resnet1d (resnet18, resnet34, resnet, se-resnet34)", "cnn1d", "cnn1d-twin", "gru-mha",
+                             "lstm-mha", "cnn-mhsa"]
+
     static func data(model: any ECGModel, metadata: CheckpointMetadata) throws(ModelExportError) -> Data {
         guard let describing = model as? any ONNXGraphDescribing else {
             throw .unsupportedArchitecture(name: model.architecture.name + " (\(model.architecture.architecture))",
-                                           format: "onnx", supported: ["resnet1d without squeeze-and-excitation"])
+                                           format: "onnx", supported: exportable)
         }
         let task = metadata.task
         var graph = ONNXGraph(store: model.parameters)
-        guard let logits = describing.describeInference(in: &graph, input: "ecg") else {
-            throw .unsupportedArchitecture(name: model.architecture.name + " (\(model.architecture.architecture))",
-                                           format: "onnx", supported: ["resnet1d without squeeze-and-excitation"])
-        }
+        let logits = describing.describeInference(in: &graph, input: "ecg", length: metadata.windowLength)
         let singleLabel = task.labelKind == .singleLabel
         _ = graph.node(singleLabel ? "Softmax" : "Sigmoid", [logits], output: "probabilities",
                        attributes: singleLabel ? [("axis", .int(1))] : [])

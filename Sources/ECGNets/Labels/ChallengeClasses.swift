@@ -91,3 +91,28 @@ extension ChallengeClasses {
             scoring: .unweighted(codes: classes.map(\.code)))
     }
 }
+
+/// A record's Dx codes mapped onto the Challenge label space: the training targets, the labels the
+/// metric sees, and the codes that set no label, kept so callers can report them.
+public struct DxEncoding: Sendable, Equatable {
+    /// One target per training class (27 for 2020), 1 where the record has that diagnosis, else 0.
+    public var trainingTargets: [Float]
+    /// One label per scoring class (24 for 2020), as the official scorer derives them.
+    public var scoringLabels: [Bool]
+    /// Codes a Challenge class map names but the label space does not score; they set no label.
+    public var unscoredCodes: [String]
+    /// Codes no Challenge class map names (typos, other vocabularies); they set no label.
+    public var unknownCodes: [String]
+}
+
+/// How training targets treat the codes the Challenge scores as one diagnosis (e.g. CRBBB 713427006 and
+/// RBBB 59118001).
+public enum EquivalentCodeLabelling: Sendable {
+    /// A code marks only its own column.
+    case ownColumnOnly
+    /// A code marks its own column and those of its equivalent codes. The scorer averages the two columns'
+    /// probabilities and ORs their decisions, and the source databases each use one code of a pair (CPSC
+    /// only 59118001, PTB-XL only 713427006, per the counts in dx_mapping_scored.csv), so both columns
+    /// should learn the same target.
+    case allEquivalentColumns
+}

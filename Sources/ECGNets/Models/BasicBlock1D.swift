@@ -3,12 +3,15 @@ import DistTensor
 /// A residual BasicBlock: `relu(se(bn2(conv2(drop(relu(bn1(conv1(x))))))) + shortcut(x))`, where `se` is a
 /// squeeze-and-excitation gate (SE-ResNet, Hu et al. 2018) or nothing, and the shortcut is the identity or, when
 /// stride or width change, a 1×1 convolution and BatchNorm. Activations are channels-last `[N, L, C]` (see `Tensor`).
+/// In training, `bn1` applies its ReLU and the dropout mask in its own pass, and without a gate `bn2` adds the
+/// shortcut and applies the block's ReLU in its own (their backward undoes them in its first pass).
 ///
 /// Parameter names follow the PyTorch reference: `c1`, `b1`, `c2`, `b2`, `se.fc1`, `se.fc2`, `down.0`, `down.1`.
 final class BasicBlock1D {
     let conv1: Conv1D
     let norm1: BatchNorm1D
-    let dropout: Dropout
+    /// Dropout's probability after the first ReLU (drawn inside `norm1`'s pass).
+    let dropout: Float
     let conv2: Conv1D
     let norm2: BatchNorm1D
     let excitation: SqueezeExcitation1D?
@@ -25,7 +28,8 @@ final class BasicBlock1D {
         conv2 = Conv1D(name: "\(name).c2", inChannels: outChannels, outChannels: outChannels, kernelSize: kernel,
                        stride: 1, padding: padding, layout: &layout, workspace: workspace)
         norm2 = BatchNorm1D(name: "\(name).b2", channels: outChannels, layout: &layout)
-        self.dropout = Dropout(probability: dropout)
+        precondition(dropout >= 0 && dropout < 1, "dropout probability must be in [0, 1)")
+        self.dropout = dropout
         excitation = reduction.map { SqueezeExcitation1D(name: "\(name).se", channels: outChannels, reduction: $0, layout: &layout) }
         if stride != 1 || inChannels != outChannels {
             let conv = Conv1D(name: "\(name).down.0", inChannels: inChannels, outChannels: outChannels, kernelSize: 1,
@@ -38,11 +42,15 @@ final class BasicBlock1D {
 
     func forward(_ x: Tensor, _ store: ParameterStore, training: Bool, dropoutKey: UInt64) -> Tensor {
         guard training else { return evaluate(x, store) }
-        let h = norm1.forward(conv1.forward(x, store), store, training: true, rectify: true)
-        var y = norm2.forward(conv2.forward(dropout.forward(h, training: true, key: dropoutKey), store), store, training: true)
-        if let excitation { y = excitation.forward(y, store, training: true) }
+        let h = norm1.forward(conv1.forward(x, store), store, training: true, rectify: true, dropout: (dropout, dropoutKey))
         let shortcut = downsample.map { $0.norm.forward($0.conv.forward(x, store), store, training: true) } ?? x
-        Elementwise.addAndRectify(shortcut, into: y)
+        let y: Tensor
+        if let excitation {
+            y = excitation.forward(norm2.forward(conv2.forward(h, store), store, training: true), store, training: true)
+            Elementwise.addAndRectify(shortcut, into: y)
+        } else {
+            y = norm2.forward(conv2.forward(h, store), store, training: true, rectify: true, adding: shortcut)
+        }
         output = y
         return y
     }
@@ -61,9 +69,14 @@ final class BasicBlock1D {
     /// Returns `dL/dx`; `dy` is overwritten.
     func backward(_ dy: Tensor, _ store: ParameterStore) -> Tensor {
         guard let y = output else { preconditionFailure("BasicBlock1D.backward before forward") }
-        ReLU.backward(inPlace: dy, output: y)
-        let dResidual = excitation.map { $0.backward(dy, store) } ?? dy
-        let dh = dropout.backward(conv2.backward(norm2.backward(dResidual, store, inPlace: excitation != nil), store))
+        let dResidual: Tensor
+        if let excitation {
+            ReLU.backward(inPlace: dy, output: y)
+            dResidual = excitation.backward(dy, store)
+        } else {
+            dResidual = dy  // norm2's backward masks it by the block's ReLU, in place: then it is the shortcut's too
+        }
+        let dh = conv2.backward(norm2.backward(dResidual, store, inPlace: excitation != nil), store)
         let dx = conv1.backward(norm1.backward(dh, store, inPlace: true), store)
         // After norm2 (and the gate, which leaves `dy` alone), `dy` serves only the shortcut: its BatchNorm may overwrite it.
         let dShortcut = downsample.map { $0.conv.backward($0.norm.backward(dy, store, inPlace: true), store) } ?? dy

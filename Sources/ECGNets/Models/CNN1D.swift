@@ -155,3 +155,21 @@ public final class CNN1D: ECGModel {
         return total
     }
 }
+
+/// CNN1D's inference graph in ONNX operators: per branch each block's Conv → BatchNormalization → Relu (→ MaxPool),
+/// then GlobalAveragePool → Flatten; the branches joined by Concat (cnn1d-twin) into the classifier's Gemm.
+extension CNN1D: ONNXGraphDescribing {
+    public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
+        var features: [String] = []
+        for branch in branches {
+            var h = input
+            for block in branch.blocks {
+                h = graph.relu(graph.batchNormalization(graph.convolution(h, block.conv), block.norm))
+                if let pool = block.pool { h = graph.maxPool(h, pool) }
+            }
+            features.append(graph.globalAveragePool(h))
+        }
+        return graph.linear(features.count == 1 ? features[0] : graph.concatenate(features, axis: 1), classifier,
+                            output: "logits")
+    }
+}

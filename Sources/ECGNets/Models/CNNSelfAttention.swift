@@ -177,3 +177,28 @@ public final class CNNSelfAttentionNet: ECGModel {
         }
     }
 }
+
+/// The cnn-mhsa inference graph in ONNX operators: Conv → BatchNormalization → Relu blocks (MaxPool after every
+/// second), Transpose to `[N, T, C]`, self-attention in MatMul/Softmax added to its input, LayerNormalization,
+/// ReduceMean over the steps, the dense layers as Gemm → Relu, GELU (Erf) or LeakyRelu (dropout absent), Gemm.
+extension CNNSelfAttentionNet: ONNXGraphDescribing {
+    public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
+        var h = input
+        for block in blocks {
+            h = graph.relu(graph.batchNormalization(graph.convolution(h, block.conv), block.norm))
+            if let pool = block.pool { h = graph.maxPool(h, pool) }
+        }
+        let sequence = graph.transpose(h, [0, 2, 1])
+        let normalized = graph.layerNormalization(graph.add(sequence, graph.selfAttention(sequence, attention)), norm)
+        var features = graph.meanOverSteps(normalized)
+        for layer in dense {
+            let z = graph.linear(features, layer.linear)
+            features = switch configuration.activation {
+            case .relu: graph.relu(z)
+            case .gelu: graph.gelu(z)
+            case .leakyReLU: graph.leakyReLU(z, slope: 0.01)
+            }
+        }
+        return graph.linear(features, classifier, output: "logits")
+    }
+}

@@ -16,6 +16,9 @@ public enum ModelConfiguration: Sendable, Equatable {
     case lstmMHA(RecurrentAttentionConfiguration)
     /// `cnn-mhsa`: convolution blocks, self-attention over time, dense layers (`CNNSelfAttention.swift`).
     case cnnMHSA(CNNSelfAttentionConfiguration)
+    /// `stft-cnn-gru` and `stft-cnn-lstm`: spectrogram, 2-D CNN, GRU / LSTM over frames, linear (`SpectrogramRecurrent.swift`).
+    case stftCNNGRU(SpectrogramRecurrentConfiguration)
+    case stftCNNLSTM(SpectrogramRecurrentConfiguration)
 
     /// The ResNet34-1D of DESIGN.md §8.
     public static let resnet34 = ModelConfiguration.resnet1D(.resnet34)
@@ -25,6 +28,7 @@ public enum ModelConfiguration: Sendable, Equatable {
         "resnet18": .resnet1D(.resnet18), "resnet34": .resnet34, "resnet": .resnet1D(.small),
         "se-resnet34": .resnet1D(.seResNet34), "cnn1d": .cnn1D(.cnn1d), "cnn1d-twin": .cnn1D(.twin),
         "gru-mha": .gruMHA(.init()), "lstm-mha": .lstmMHA(.init()), "cnn-mhsa": .cnnMHSA(.init()),
+        "stft-cnn-gru": .stftCNNGRU(.gru), "stft-cnn-lstm": .stftCNNLSTM(.lstm),
     ]
 
     /// The network this configuration describes, initialised from `seed`.
@@ -35,6 +39,8 @@ public enum ModelConfiguration: Sendable, Equatable {
         case let .gruMHA(configuration): RecurrentAttentionNet(configuration, cell: .gru, seed: seed)
         case let .lstmMHA(configuration): RecurrentAttentionNet(configuration, cell: .lstm, seed: seed)
         case let .cnnMHSA(configuration): CNNSelfAttentionNet(configuration, seed: seed)
+        case let .stftCNNGRU(configuration): SpectrogramRecurrentNet(configuration, cell: .gru, seed: seed)
+        case let .stftCNNLSTM(configuration): SpectrogramRecurrentNet(configuration, cell: .lstm, seed: seed)
         }
     }
 
@@ -46,6 +52,8 @@ public enum ModelConfiguration: Sendable, Equatable {
         case .gruMHA: "gru-mha"
         case .lstmMHA: "lstm-mha"
         case .cnnMHSA: "cnn-mhsa"
+        case .stftCNNGRU: "stft-cnn-gru"
+        case .stftCNNLSTM: "stft-cnn-lstm"
         }
     }
 
@@ -54,7 +62,7 @@ public enum ModelConfiguration: Sendable, Equatable {
         switch self {
         case let .resnet1D(configuration): configuration.name
         case let .cnn1D(configuration): configuration.name
-        case .gruMHA, .lstmMHA, .cnnMHSA: architecture
+        case .gruMHA, .lstmMHA, .cnnMHSA, .stftCNNGRU, .stftCNNLSTM: architecture
         }
     }
 
@@ -65,6 +73,18 @@ public enum ModelConfiguration: Sendable, Equatable {
         case let .cnn1D(configuration): ModelInput(leads: configuration.leads)
         case let .gruMHA(configuration), let .lstmMHA(configuration): ModelInput(leads: configuration.leads)
         case let .cnnMHSA(configuration): ModelInput(leads: configuration.leads)
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration): ModelInput(leads: configuration.leads)
+        }
+    }
+
+    /// The shortest window, in samples, the network can read: 64 for every architecture (the trainer's floor), more
+    /// for the spectrogram networks, whose STFT reflect-pads by n_fft/2 and whose pools must leave one time frame
+    /// (`1 + ⌊L / hop⌋` frames halved by each block).
+    public var minimumWindowLength: Int {
+        switch self {
+        case .resnet1D, .cnn1D, .gruMHA, .lstmMHA, .cnnMHSA: 64
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration):
+            max(64, configuration.nFFT / 2 + 1, configuration.hop * ((1 << configuration.widths.count) - 1))
         }
     }
 
@@ -76,6 +96,7 @@ public enum ModelConfiguration: Sendable, Equatable {
         case let .cnn1D(configuration): configuration.classes
         case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.classes
         case let .cnnMHSA(configuration): configuration.classes
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration): configuration.classes
         }
     }
 
@@ -98,6 +119,12 @@ public enum ModelConfiguration: Sendable, Equatable {
         case var .cnnMHSA(configuration):
             (configuration.leads, configuration.classes) = (leads, classes)
             return .cnnMHSA(configuration)
+        case var .stftCNNGRU(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .stftCNNGRU(configuration)
+        case var .stftCNNLSTM(configuration):
+            (configuration.leads, configuration.classes) = (leads, classes)
+            return .stftCNNLSTM(configuration)
         }
     }
 
@@ -108,6 +135,7 @@ public enum ModelConfiguration: Sendable, Equatable {
         case let .cnn1D(configuration): configuration.summary
         case let .gruMHA(configuration), let .lstmMHA(configuration): configuration.summary(architecture)
         case let .cnnMHSA(configuration): configuration.summary
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration): configuration.summary(architecture)
         }
     }
 
@@ -120,6 +148,8 @@ public enum ModelConfiguration: Sendable, Equatable {
             mine.describe(architecture, differingFrom: theirs)
         case let (.gruMHA(mine), _), let (.lstmMHA(mine), _): mine.summary(architecture)
         case let (.cnnMHSA(mine), .cnnMHSA(theirs)): mine.describe(differingFrom: theirs)
+        case let (.stftCNNGRU(mine), .stftCNNGRU(theirs)), let (.stftCNNLSTM(mine), .stftCNNLSTM(theirs)):
+            mine.describe(architecture, differingFrom: theirs)
         default: summary
         }
     }
@@ -141,6 +171,9 @@ public enum ModelConfiguration: Sendable, Equatable {
             attributes += [("hidden", .integer(Int64(configuration.hidden))), ("heads", .integer(Int64(configuration.heads)))]
         case let .cnnMHSA(configuration):
             attributes += [("widths", .integers(configuration.widths.map(Int64.init))), ("heads", .integer(Int64(configuration.heads)))]
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration):
+            attributes += [("n_fft", .integer(Int64(configuration.nFFT))), ("hop", .integer(Int64(configuration.hop))),
+                           ("widths", .integers(configuration.widths.map(Int64.init))), ("hidden", .integer(Int64(configuration.hidden)))]
         }
         return attributes
     }
@@ -173,10 +206,15 @@ extension ModelConfiguration: Codable {
             self = .lstmMHA(try container.decode(RecurrentAttentionConfiguration.self, forKey: .configuration))
         case "cnn-mhsa":
             self = .cnnMHSA(try container.decode(CNNSelfAttentionConfiguration.self, forKey: .configuration))
+        case "stft-cnn-gru":
+            self = .stftCNNGRU(try container.decode(SpectrogramRecurrentConfiguration.self, forKey: .configuration))
+        case "stft-cnn-lstm":
+            self = .stftCNNLSTM(try container.decode(SpectrogramRecurrentConfiguration.self, forKey: .configuration))
         default:
             throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
                                                    debugDescription: "unknown architecture '\(architecture)' (this "
-                                                       + "dist-train knows resnet1d, cnn1d, gru-mha, lstm-mha, cnn-mhsa)")
+                                                       + "dist-train knows resnet1d, cnn1d, gru-mha, lstm-mha, cnn-mhsa, "
+                                                       + "stft-cnn-gru, stft-cnn-lstm)")
         }
     }
 
@@ -188,6 +226,8 @@ extension ModelConfiguration: Codable {
         case let .cnn1D(configuration): try container.encode(configuration, forKey: .configuration)
         case let .gruMHA(configuration), let .lstmMHA(configuration): try container.encode(configuration, forKey: .configuration)
         case let .cnnMHSA(configuration): try container.encode(configuration, forKey: .configuration)
+        case let .stftCNNGRU(configuration), let .stftCNNLSTM(configuration):
+            try container.encode(configuration, forKey: .configuration)
         }
     }
 }

@@ -130,3 +130,17 @@ public final class RecurrentAttentionNet: ECGModel {
         return y
     }
 }
+
+/// The gru-mha / lstm-mha inference graph in ONNX operators: the framing as Slice (whole frames of the window) →
+/// Transpose → Reshape `[N, T, frame·leads]`, the recurrent stack as ONNX GRU / LSTM nodes (no dropout between
+/// them in inference), self-attention in MatMul/Softmax, ReduceMean over the steps, Gemm.
+extension RecurrentAttentionNet: ONNXGraphDescribing {
+    public func describeInference(in graph: inout ONNXGraph, input: String, length: Int) -> String {
+        let (leads, frame) = (configuration.leads, configuration.frame)
+        let steps = length / frame
+        let whole = steps * frame == length ? input : graph.slice(input, samples: 0..<(steps * frame))
+        let framed = graph.reshape(graph.transpose(whole, [0, 2, 1]), [0, steps, frame * leads])
+        let attended = graph.selfAttention(graph.recurrent(framed, recurrent), attention)
+        return graph.linear(graph.meanOverSteps(attended), classifier, output: "logits")
+    }
+}

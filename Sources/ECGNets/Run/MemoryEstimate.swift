@@ -23,6 +23,8 @@ public struct MemoryEstimate: Sendable, Equatable {
         case let .gruMHA(configuration): Self.recurrentAttention(configuration, gates: 3, length: length)
         case let .lstmMHA(configuration): Self.recurrentAttention(configuration, gates: 4, length: length)
         case let .cnnMHSA(configuration): Self.cnnSelfAttention(configuration, length: length)
+        case let .stftCNNGRU(configuration): Self.spectrogramRecurrent(configuration, gates: 3, length: length)
+        case let .stftCNNLSTM(configuration): Self.spectrogramRecurrent(configuration, gates: 4, length: length)
         }
         parameterCount = parameters + buffers
         modelBytes = 4 * ((training ? 2 : 1) * parameters + buffers)
@@ -82,6 +84,28 @@ public struct MemoryEstimate: Sendable, Equatable {
             parameters += channels * width + width
             channels = width
         }
+        return (parameters, buffers, kept)
+    }
+
+    /// Parameters, buffers and per-sample activation floats of `stft-cnn-gru` / `stft-cnn-lstm`: the frames and spectrum
+    /// of the transform and its output, per block the convolution and pooling outputs (and the normalised one), then the
+    /// recurrent layers as in `recurrentAttention`.
+    private static func spectrogramRecurrent(_ configuration: SpectrogramRecurrentConfiguration, gates: Double, length: Int)
+        -> (parameters: Double, buffers: Double, activations: Double) {
+        let leads = Double(configuration.leads)
+        var (bins, frames) = (Double(configuration.nFFT / 2 + 1), Double(1 + length / configuration.hop))
+        var kept = leads * frames * (Double(configuration.nFFT) + 3 * bins)
+        var (parameters, buffers, channels) = (0.0, 0.0, leads)
+        for width in configuration.widths.map(Double.init) {
+            parameters += 9 * channels * width + width + (configuration.batchNorm ? 2 * width : 0)
+            buffers += configuration.batchNorm ? 2 * width : 0
+            kept += (configuration.batchNorm ? 2.5 : 1.5) * width * bins * frames
+            (bins, frames, channels) = ((bins / 2).rounded(.down), (frames / 2).rounded(.down), width)
+        }
+        let (hidden, layers, input) = (Double(configuration.hidden), Double(configuration.layers), channels * bins)
+        parameters += gates * hidden * (input + hidden + 2) + (layers - 1) * gates * hidden * (2 * hidden + 2)
+            + hidden * Double(configuration.classes) + Double(configuration.classes)
+        kept += 2 * input * frames + frames * (layers * 7 * hidden + 2 * gates * hidden)
         return (parameters, buffers, kept)
     }
 

@@ -253,7 +253,8 @@ public final class TrainingRun {
     private var description: String {
         let splits = DatasetSplit.allCases.map { "\(dataset.indices(in: $0).count) \($0)" }.joined(separator: ", ")
         return "dist-train: \(model.architecture.name) (\(model.parameters.parameterCount) parameters) on "
-            + "\(dataset.url.lastPathComponent) (\(splits) records), \(world.size) rank(s) x \(configuration.threads) thread(s), "
+            + "\(dataset.url.lastPathComponent) (\(splits) records), \(world.size) rank(s) x \(configuration.threads) thread(s) "
+            + "(\(world.placement)), "
             + "global batch \(configuration.batchSize) x \(model.input.leads) x \(configuration.windowLength), "
             + "\(trainer.sampler.stepsPerEpoch) steps per epoch, \(totalSteps) steps, \(configuration.optimizer.rawValue) with "
             + "\(configuration.schedule.kind.rawValue) schedule, " + (configuration.synchronizedBatchNormalization ? "sync BN" : "local BN")

@@ -58,7 +58,8 @@ public struct TrainingRunConfiguration: Sendable {
         try require(epochs >= 1, "--epochs must be at least 1.")
         if let maxSteps { try require(maxSteps >= 1, "--max-steps must be at least 1.") }
         try require(batchSize >= 1, "--batch-size must be at least 1.")
-        try require(windowLength >= 64, "--length must be at least 64 samples.")
+        try require(windowLength >= model.minimumWindowLength,
+                    "--length must be at least \(model.minimumWindowLength) samples for \(model.name) (got \(windowLength)).")
         try require(learningRate > 0 && learningRate.isFinite, "--lr must be a positive number (got \(learningRate)).")
         try require(weightDecay >= 0, "--weight-decay must not be negative.")
         try require(bucketMiB > 0, "--bucket-mib must be positive.")
