@@ -70,7 +70,7 @@ struct BeatMorphology {
             let width = 1.2 * max(septal.width, 0.011)
             rotatable.insert(DipoleWave(center: edge * width, width: width,
                                         vector: random.direction(near: SIMD3(0.15, 0.05, 0.98), spread: 0.08)
-                                            * random.uniform(0.35...0.6)), at: 0)
+                                            * random.uniform(0.5...0.85)), at: 0)
         }
         var qrs = orient(rotatable: rotatable, fixed: fixed, initial: initial, targetAxis: profile.targetAxis)
         var tWave = repolarization(profile, qrs: qrs, using: &random)
@@ -275,14 +275,14 @@ struct BeatMorphology {
         return [rightAtrium, leftAtrium]
     }
 
-    /// The P wave of a premature atrial beat: 70–100 ms from a low or left atrial focus, so its axis differs from
+    /// The P wave of a premature atrial beat: 70–100 ms, 0.13–0.2 mV, from a low or left atrial focus, so its axis differs from
     /// the sinus P (often negative in the inferior leads).
     private static func ectopicAtrialDepolarization(using random: inout RandomStream) -> [DipoleWave] {
         let duration = random.uniform(0.07...0.1)
         let width = 0.2 * duration
         let focus = random.chance(0.5) ? SIMD3(0.3, -0.8, -0.3) : SIMD3(0.8, -0.2, 0.5)
         return [DipoleWave(center: duration / 2, width: width,
-                           vector: random.direction(near: focus, spread: 0.15) * random.uniform(0.1...0.18))]
+                           vector: random.direction(near: focus, spread: 0.15) * random.uniform(0.13...0.2))]
     }
 
     /// A beat paced at the right-ventricular apex and its pacing spike: activation spreads slowly from the apex

@@ -40,7 +40,7 @@ struct BeatSchedule {
     /// in seconds: below the 0.12 s that is often taken as its threshold, and well below the 0.16 s used here.
     static let regularRange = 0.1
     /// Range of the sinus RR intervals drawn for sinus arrhythmia, in seconds.
-    static let arrhythmiaRange = 0.2...0.3
+    static let arrhythmiaRange = 0.3...0.5
 
     /// The schedule of a record of `duration` seconds; `breathing` is the respiratory frequency in Hz.
     static func draw(for profile: ClinicalProfile, duration: Double, breathing: Double,
@@ -86,7 +86,7 @@ struct BeatSchedule {
     /// Sinus QRS onsets and P onsets (PR interval apart) with ECGSYN's heart-rate variability, run on 4 s past
     /// the record's end (atrial premature beats pull later beats in). The range of the RR intervals inside the
     /// record is kept at most `regularRange`, or, with sinus arrhythmia, respiratory modulation (the high-
-    /// frequency peak dominating) is scaled to a range in `arrhythmiaRange` (at most 35 % of the mean cycle
+    /// frequency peak dominating) is scaled to a range in `arrhythmiaRange` (at most half the mean cycle
     /// where that is larger than its lower end).
     private static func sinusRhythm(_ profile: ClinicalProfile, duration: Double, breathing: Double,
                                     using random: inout RandomStream) -> (onsets: [Double], pWaves: [Double]) {
@@ -110,7 +110,7 @@ struct BeatSchedule {
             return onsets
         }
         let wanted = profile.hasSinusArrhythmia
-            ? min(random.uniform(arrhythmiaRange), max(arrhythmiaRange.lowerBound, 0.35 * profile.meanRR)) : nil
+            ? min(random.uniform(arrhythmiaRange), max(arrhythmiaRange.lowerBound, 0.5 * profile.meanRR)) : nil
         // Scaling every interval's deviation from the mean scales the range; a few rounds settle which beats
         // fall inside the record.
         for _ in 0..<4 {
@@ -128,15 +128,22 @@ struct BeatSchedule {
             }
             intervals = intervals.map { profile.meanRR + ($0 - profile.meanRR) * factor }
         }
+        // The few cycles inside the record need not average to the drawn mean (with sinus arrhythmia's wide
+        // swings they can miss it by several bpm); scaling them to it keeps the rate class's guard band.
+        let inside = onsets(intervals).filter { $0 >= 0 && $0 < duration }
+        if let first = inside.first, let last = inside.last, inside.count > 2 {
+            let factor = profile.meanRR / ((last - first) / Double(inside.count - 1))
+            intervals = intervals.map { $0 * factor }
+        }
         let result = onsets(intervals)
         return (result, result.map { $0 - profile.prInterval })
     }
 
     /// QRS onsets of atrial fibrillation: independent log-normal RR intervals (coefficient of variation about
-    /// 0.15–0.30), none shorter than the QT interval plus 80 ms (a shorter draw is drawn again).
+    /// 0.18–0.30), none shorter than the QT interval plus 80 ms (a shorter draw is drawn again).
     private static func fibrillation(_ profile: ClinicalProfile, duration: Double,
                                      using random: inout RandomStream) -> [Double] {
-        let sigma = random.uniform(0.15...0.3)
+        let sigma = random.uniform(0.18...0.3)
         let shortest = max(0.3, profile.qtInterval + 0.08)
         var onset = -leadIn + random.uniform(0...1) * profile.meanRR
         var onsets: [Double] = []
@@ -173,7 +180,7 @@ struct BeatSchedule {
     /// cycles, after which the rhythm continues.
     private static func insertPrematureBeats(into beats: inout [Beat], profile: ClinicalProfile, duration: Double,
                                              using random: inout RandomStream) {
-        let wanted = [1, 2, 3][random.pick(weights: [0.6, 0.3, 0.1])]
+        let wanted = [1, 2, 3][random.pick(weights: [0.3, 0.4, 0.3])]
         // Candidates: a beat inside the record whose premature follower and the beat after the pause also are.
         var candidates = beats.indices.filter { index in
             beats[index].qrsOnset >= 0.3 && beats[index].qrsOnset + 2.6 * profile.meanRR < duration
@@ -204,14 +211,15 @@ struct BeatSchedule {
 
     /// Puts one to three atrial premature beats into sinus rhythm (the criteria of Surawicz and Knilans, Chou's
     /// Electrocardiography in Clinical Practice, 6th ed., 2008, ch. 17; and the AHA/ACCF/HRS statement list,
-    /// Mason et al., Circulation 115:1325–1332, 2007): an ectopic P wave early by 55–70 % of the sinus cycle,
+    /// Mason et al., Circulation 115:1325–1332, 2007): an ectopic P wave 55–70 % of the sinus cycle after the last
+    /// sinus P (later where the ventricles would still be refractory, see below),
     /// conducted with a PR of 100–112 % of the sinus PR to a normal QRS, after which the reset sinus node fires
     /// again 1.00–1.08 sinus cycles after the ectopic P. The cycles around the premature beat then add up to
-    /// 1.55–1.8 sinus cycles: a non-compensatory pause. `pWaves` must still be aligned with `beats`.
+    /// 1.55–1.78 sinus cycles: a non-compensatory pause. `pWaves` must still be aligned with `beats`.
     private static func insertPrematureAtrialBeats(into beats: inout [Beat], pWaves: inout [Double],
                                                    ectopicPWaves: inout [Double], profile: ClinicalProfile,
                                                    duration: Double, using random: inout RandomStream) {
-        let wanted = [1, 2, 3][random.pick(weights: [0.6, 0.3, 0.1])]
+        let wanted = [1, 2, 3][random.pick(weights: [0.2, 0.4, 0.4])]
         var candidates = beats.indices.filter { index in
             beats[index].qrsOnset >= 0.3 && beats[index].qrsOnset + 2.6 * profile.meanRR < duration
                 && index + 2 < beats.count && index + 2 < pWaves.count
@@ -224,8 +232,14 @@ struct BeatSchedule {
         for index in chosen.sorted(by: >) {
             let cycle = pWaves[index + 1] - pWaves[index]
             let nextCycle = pWaves[index + 2] - pWaves[index + 1]
-            let ectopic = pWaves[index] + random.uniform(0.55...0.7) * cycle
             let pr = profile.prInterval * random.uniform(1.0...1.12)
+            // Conducted with a normal QRS only once the ventricles have recovered: the premature QRS comes at
+            // least 80 ms after the previous T wave ends (earlier, it would be blocked or aberrant); a PAC that
+            // would have to wait past 65 % of the cycle is left out (its pause would be nearly compensatory).
+            let recovered = beats[index].qrsOnset + profile.qtInterval + 0.08 - pr
+            let drawn = pWaves[index] + random.uniform(0.55...0.7) * cycle
+            let ectopic = max(drawn, recovered)
+            guard ectopic == drawn || ectopic <= pWaves[index] + 0.65 * cycle else { continue }
             let shift = ectopic + random.uniform(1.0...1.08) * nextCycle - pWaves[index + 2]
             for later in (index + 2)..<beats.count { beats[later].qrsOnset += shift }
             for later in (index + 2)..<pWaves.count { pWaves[later] += shift }

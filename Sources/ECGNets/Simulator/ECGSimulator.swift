@@ -24,16 +24,53 @@ public struct ECGSimulator: Sendable {
         public var duration: Double
         /// Mains frequency whose interference is added (50 or 60 Hz), or nil for none (the default).
         public var powerlineFrequency: Double?
+        /// Whether records get the occasional recording faults of `RecordingArtifacts` (electrode motion, mains,
+        /// saturation, a flat lead); off by default.
+        public var artifacts: Bool
+        /// Factors on the odds of drawing each finding (1 for a class not listed, 0 to never draw it; finite and
+        /// not negative), to choose the class mix: e.g. `[.prematureAtrialContractions: 3]` triples the odds of
+        /// PACs where they can be drawn (sinus rhythm with room for an early beat). Findings that exclude each
+        /// other (rhythms, blocks) keep excluding each other, so weights change frequencies, not set them.
+        public var classWeights: [ECGCondition: Double]
 
-        public init(samplingRate: Double = 500, duration: Double = 10, powerlineFrequency: Double? = nil) {
+        public init(samplingRate: Double = 500, duration: Double = 10, powerlineFrequency: Double? = nil,
+                    artifacts: Bool = false, classWeights: [ECGCondition: Double] = [:]) {
             self.samplingRate = samplingRate
             self.duration = duration
             self.powerlineFrequency = powerlineFrequency
+            self.artifacts = artifacts
+            self.classWeights = classWeights
+        }
+
+        /// Reads class weights from a text file: one `CLASS WEIGHT` (or `CLASS,WEIGHT`) per line, CLASS an
+        /// abbreviation (`PAC`, `NSR`, `RBBB`, ...) or SNOMED-CT code of a simulated class, `#` starting a comment.
+        public static func classWeights(contentsOf url: URL) throws(ECGSimulatorError) -> [ECGCondition: Double] {
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw .unreadableClassWeights(url.path)
+            }
+            var weights: [ECGCondition: Double] = [:]
+            for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                let fields = line.split { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }.map(String.init)
+                if fields.isEmpty { continue }
+                guard fields.count == 2, let weight = Double(fields[1]), weight.isFinite, weight >= 0 else {
+                    throw .badClassWeightLine(url.path, line: number + 1, String(line))
+                }
+                guard let condition = ECGCondition.allCases.first(where: {
+                    $0.abbreviation.caseInsensitiveCompare(fields[0]) == .orderedSame || $0.snomedCode == fields[0]
+                }) else { throw .unknownWeightedClass(url.path, line: number + 1, fields[0]) }
+                weights[condition] = weight
+            }
+            return weights
         }
     }
 
     public let seed: UInt64
     public let configuration: Configuration
+
+    /// Changes whenever the records of a seed change (2: issue 16's 24 classes, patient variation and class mix),
+    /// so that prepared-dataset caches of older records are not taken for these.
+    public static let revision = 2
 
     /// A simulator for 10-s records at 500 Hz without powerline interference.
     public init(seed: UInt64) {
@@ -49,6 +86,9 @@ public struct ECGSimulator: Sendable {
         guard Configuration.durations.contains(configuration.duration) else {
             throw ECGSimulatorError.unsupportedDuration(configuration.duration)
         }
+        if let bad = configuration.classWeights.first(where: { !($0.value.isFinite && $0.value >= 0) }) {
+            throw ECGSimulatorError.invalidClassWeight(bad.key.abbreviation, bad.value)
+        }
         if let frequency = configuration.powerlineFrequency,
            !(frequency > 0 && 2 * frequency < configuration.samplingRate) {
             throw ECGSimulatorError.unsupportedPowerlineFrequency(frequency, samplingRate: configuration.samplingRate)
@@ -59,7 +99,7 @@ public struct ECGSimulator: Sendable {
 
     /// The independent random streams of one record, so that changing how one part is drawn leaves the others.
     private enum Purpose: UInt64 {
-        case profile = 1, morphology, schedule, breathing, atria, noise
+        case profile = 1, morphology, schedule, breathing, atria, noise, artifacts
     }
 
     /// Record number `index` (any integer; negative ones are as valid as positive ones).
@@ -71,7 +111,7 @@ public struct ECGSimulator: Sendable {
         let sampleCount = Int((duration * rate).rounded())
 
         var profileRandom = stream(.profile)
-        let profile = ClinicalProfile.draw(using: &profileRandom)
+        let profile = ClinicalProfile.draw(weights: configuration.classWeights, using: &profileRandom)
         var breathingRandom = stream(.breathing)
         let breathing = breathingRandom.uniform(0.2...0.33)
         var morphologyRandom = stream(.morphology)
@@ -110,12 +150,22 @@ public struct ECGSimulator: Sendable {
             atrialRate = 60 / cycleLength
         }
         var noiseRandom = stream(.noise)
-        let noise = RecordingNoise(sampleCount: sampleCount, samplingRate: rate, breathing: breathing,
+        var noise = RecordingNoise(sampleCount: sampleCount, samplingRate: rate, breathing: breathing,
                                    powerlineFrequency: configuration.powerlineFrequency, using: &noiseRandom)
+        var artifacts = RecordingArtifacts()
+        if configuration.artifacts {
+            var artifactRandom = stream(.artifacts)
+            artifacts = RecordingArtifacts.draw(duration: Double(sampleCount) / rate,
+                                                hasMains: configuration.powerlineFrequency == nil, using: &artifactRandom)
+            artifacts.add(to: &noise, samplingRate: rate, using: &artifactRandom)
+        }
+        var leads = LeadProjection.leads(of: trace, noise: noise)
+        artifacts.apply(to: &leads)
 
-        let truth = Self.truth(profile: profile, morphology: morphology, schedule: schedule, duration: duration,
+        var truth = Self.truth(profile: profile, morphology: morphology, schedule: schedule, duration: duration,
                                atrialRate: atrialRate)
-        return SimulatedECG(leads: LeadProjection.leads(of: trace, noise: noise), samplingRate: rate,
+        truth.artifacts = artifacts
+        return SimulatedECG(leads: leads, samplingRate: rate,
                             duration: Double(sampleCount) / rate, conditions: Self.conditions(of: profile, truth: truth),
                             age: profile.age, sex: profile.isMale ? "Male" : "Female", truth: truth)
     }
@@ -164,7 +214,7 @@ public struct ECGSimulator: Sendable {
     /// 138:e618–e651, 2018):
     /// - sinus rhythm 60–100 bpm, sinus bradycardia below 60, sinus tachycardia above 100; bradycardia: a
     ///   ventricular rate below 60 bpm in a rhythm that is not sinus (here a junctional escape rhythm);
-    /// - sinus arrhythmia: sinus cycles varying by more than 0.16 s (Chou's criterion; drawn 0.2–0.3 s, while
+    /// - sinus arrhythmia: sinus cycles varying by more than 0.16 s (Chou's criterion; drawn 0.3–0.5 s, while
     ///   other sinus records vary by at most 0.1 s);
     /// - first-degree AV block and prolonged PR interval: PR above 200 ms (the same criterion under two codes,
     ///   both coded);
@@ -228,6 +278,14 @@ public enum ECGSimulatorError: Error, CustomStringConvertible, Equatable {
     case unsupportedDuration(Double)
     /// The powerline frequency is not positive or not below the Nyquist frequency.
     case unsupportedPowerlineFrequency(Double, samplingRate: Double)
+    /// A class weight is negative or not a number.
+    case invalidClassWeight(String, Double)
+    /// A class-weights file could not be read as text.
+    case unreadableClassWeights(String)
+    /// A line of a class-weights file is not `CLASS WEIGHT` with a weight of 0 or more.
+    case badClassWeightLine(String, line: Int, String)
+    /// A class-weights file names a class the simulator does not draw.
+    case unknownWeightedClass(String, line: Int, String)
 
     public var description: String {
         switch self {
@@ -240,6 +298,15 @@ public enum ECGSimulatorError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedPowerlineFrequency(frequency, rate):
             "ECG simulator: powerline frequency \(frequency) Hz cannot be drawn at \(rate) Hz sampling; "
                 + "use 50 or 60 Hz with a sampling rate above twice that, or none."
+        case let .invalidClassWeight(name, weight):
+            "ECG simulator: class weight \(weight) for \(name) is not a number of 0 or more (0 never draws the class, 1 is the default)."
+        case let .unreadableClassWeights(path):
+            "ECG simulator: cannot read the class-weights file \(path) as text; give a file of CLASS WEIGHT lines."
+        case let .badClassWeightLine(path, line, text):
+            "ECG simulator: \(path) line \(line) ('\(text)') is not CLASS WEIGHT with a weight of 0 or more, e.g. 'PAC 3'."
+        case let .unknownWeightedClass(path, line, name):
+            "ECG simulator: \(path) line \(line) names '\(name)', which is not a simulated class; use one of "
+                + ECGCondition.allCases.map(\.abbreviation).joined(separator: ", ") + " (or its SNOMED-CT code)."
         }
     }
 }

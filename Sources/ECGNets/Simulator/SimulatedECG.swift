@@ -86,6 +86,8 @@ public struct SimulatedECGTruth: Sendable {
     public let sinusRRRange: Double
     /// Times of the pacing spikes inside the record, in seconds.
     public let pacingSpikes: [Double]
+    /// The recording faults drawn (none unless the simulator's configuration asks for artifacts).
+    public internal(set) var artifacts = RecordingArtifacts()
 }
 
 extension SimulatedECG {
