@@ -59,6 +59,9 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Deflate level 1-9 of the signals (default: uncompressed, fastest to read).")
     var deflate: Int?
 
+    @Option(help: ArgumentHelp("With --simulated: a file of class weights, one CLASS WEIGHT per line (e.g. 'PAC 3', 'AF 0'), factors on the odds of drawing each class (as synth --class-weights).", valueName: "FILE"))
+    var classWeights: String?
+
     @Flag(help: "Also read records and folders that symbolic links in --data lead to outside it (by default such links are not followed, and listed).")
     var followSymlinksOutside = false
 
@@ -71,12 +74,16 @@ struct PrepareCommand: ParsableCommand {
             throw ValidationError("give either --data DIR or --simulated N (not both, not neither).")
         }
         if let simulated, simulated < 1 { throw ValidationError("--simulated must be at least 1 (got \(simulated)).") }
+        if classWeights != nil && simulated == nil {
+            throw ValidationError("--class-weights chooses the mix of simulated records: use it with --simulated N.")
+        }
         _ = try options()
     }
 
     func run() throws {
         threading.apply()
-        let source: ECGDatasetSource = simulated.map { .simulator(count: $0, seed: seed) }
+        let weights = try classWeights.map { try ECGSimulator.Configuration.classWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? [:]
+        let source: ECGDatasetSource = simulated.map { .simulator(count: $0, seed: seed, classWeights: weights) }
             ?? .directory(URL(fileURLWithPath: data ?? "."))
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -10,9 +10,12 @@ struct SynthCommand: ParsableCommand {
         abstract: "Write simulated ECG records (Challenge format: .hea + .mat; --style cinc2017 adds REFERENCE.csv).",
         discussion: """
             Each record is drawn by a dynamical heart model (in the spirit of McSharry's ECGSYN) projected onto \
-            the 12 leads, with rhythm and morphology from the conditions it draws (sinus rhythm, brady- and \
-            tachycardia, atrial fibrillation and flutter, 1st-degree AV block, RBBB, LBBB, PVCs, axis \
-            deviation, low QRS voltage, prolonged QT, T-wave inversion), noise and baseline wander. Its Dx \
+            the 12 leads, with rhythm and morphology from the conditions it draws (all 24 classes the 2020 Challenge \
+            metric scores: sinus rhythm, sinus brady- and tachycardia, bradycardia, sinus arrhythmia, atrial \
+            fibrillation and flutter, PACs, PVCs, 1st-degree AV block and prolonged PR, RBBB, IRBBB, LBBB, \
+            LAnFB, NSIVCB, pacing, axis deviation, low QRS voltage, prolonged QT, Q-wave and T-wave \
+            abnormality, T-wave inversion), with PR, QRS, QTc, axis and heart rate spread between patients as \
+            in published reference ranges, noise and baseline wander. Its Dx \
             line lists the SNOMED-CT codes of what was drawn. --style cinc2017 writes records as the 2017 \
             Challenge has them instead: lead II alone at 300 Hz, 9 to 30 s long, labelled in REFERENCE.csv as \
             N (normal sinus rhythm), A (atrial fibrillation), O (other rhythm: PVCs, AV or bundle branch block, \
@@ -39,8 +42,17 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "2020: 12-lead records at 500 Hz with Dx codes; cinc2017: lead II at 300 Hz with REFERENCE.csv.")
     var style: Style = .challenge2020
 
+    @Option(help: ArgumentHelp("File of class weights, one CLASS WEIGHT per line (e.g. 'PAC 3', 'AF 0'): factors on the odds of drawing each class (2020 style).", valueName: "FILE"))
+    var classWeights: String?
+
+    @Flag(help: "Add the occasional recording faults: electrode motion, mains interference, saturation, a flat lead (2020 style).")
+    var artifacts = false
+
     func validate() throws {
         guard records >= 1 else { throw ValidationError("--records must be at least 1.") }
+        if (artifacts || classWeights != nil) && style == .cinc2017 {
+            throw ValidationError("--artifacts and --class-weights apply to --style 2020 records; the cinc2017 style draws its own classes.")
+        }
         if let prefix, prefix.isEmpty || !prefix.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             throw ValidationError("--prefix must be letters, digits or underscores (got '\(prefix)').")
         }
@@ -68,7 +80,8 @@ struct SynthCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if style == .cinc2017 { return try writeCinC2017(to: directory) }
-        let simulator = ECGSimulator(seed: seed)
+        let weights = try classWeights.map { try ECGSimulator.Configuration.classWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? [:]
+        let simulator = try ECGSimulator(seed: seed, configuration: ECGSimulator.Configuration(artifacts: artifacts, classWeights: weights))
         let writer = ChallengeRecordWriter()
         var counts: [String: Int] = [:]
         for index in 0..<records {

@@ -43,6 +43,30 @@ import Testing
         #expect(dataset.preparationOptions.contains("split=0.6/0.2/0.2"))
     }
 
+    /// `prepare --simulated N --class-weights FILE` writes the records of the simulator with those weights: no AF
+    /// with weight 0, labels as the library's weighted simulator draws them, the weights in the file's source.
+    @Test func simulatedRecordsWithClassWeights() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let weights = directory.appendingPathComponent("mix.txt")
+        try "AF 0\nLBBB 4\n".write(to: weights, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent("weighted.nc")
+        let result = try CommandRunner.run(["prepare", "--simulated", "40", "--seed", "6", "--out", output.path,
+                                            "--class-weights", weights.path])
+        #expect(result.status == 0, "\(result.error)")
+        let dataset = try ECGDataset(contentsOf: output)
+        let simulator = try ECGSimulator(seed: 6, configuration: ECGSimulator.Configuration(
+            classWeights: [.atrialFibrillation: 0, .leftBundleBranchBlock: 4]))
+        #expect(dataset.records.map(\.dxCodes) == (0..<40).map { simulator.record(at: $0).dxCodes })
+        #expect(!dataset.records.contains { $0.dxCodes.contains("164889003") }, "no AF with weight 0")
+        let lbbb = dataset.records.filter { $0.dxCodes.contains("164909002") }.count
+        let plainLBBB = (0..<40).filter { ECGSimulator(seed: 6).record(at: $0).dxCodes.contains("164909002") }.count
+        #expect(lbbb > plainLBBB, "LBBB with weight 4: \(lbbb), without weights \(plainLBBB)")
+        let unweighted = try CommandRunner.run(["prepare", "--data", directory.path, "--out", output.path,
+                                                "--class-weights", weights.path])
+        #expect(unweighted.status != 0 && unweighted.error.contains("use it with --simulated N"), "\(unweighted.error)")
+    }
+
     @Test func wfdbDirectoryIsPreparedAndBadRecordsAreListed() throws {
         let directory = try CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

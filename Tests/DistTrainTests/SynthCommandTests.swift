@@ -36,6 +36,32 @@ import Testing
         }
     }
 
+    /// `--class-weights FILE` draws the mix the file asks for, exactly as the library's simulator with those
+    /// weights, and a bad file is refused by name and line.
+    @Test func classWeightsFileChoosesTheMix() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let weights = directory.appendingPathComponent("weights.txt")
+        try "AF 0\nPAC 4\n".write(to: weights, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("records")
+        let result = try CommandRunner.run(["synth", "--out", out.path, "--records", "40", "--seed", "3",
+                                            "--class-weights", weights.path])
+        #expect(result.status == 0, "\(result.error)")
+        let simulator = try ECGSimulator(seed: 3, configuration: ECGSimulator.Configuration(
+            classWeights: [.atrialFibrillation: 0, .prematureAtrialContractions: 4]))
+        var fibrillation = 0, atrial = 0
+        for index in 0..<40 {
+            let record = try ECGRecord.load(headerAt: out.appendingPathComponent(String(format: "SIM%05d.hea", index + 1)))
+            #expect(record.diagnosisCodes == simulator.record(at: index).dxCodes, "record \(index + 1)")
+            if record.diagnosisCodes.contains("164889003") { fibrillation += 1 }
+            if record.diagnosisCodes.contains("284470004") { atrial += 1 }
+        }
+        #expect(fibrillation == 0 && atrial >= 4, "AF \(fibrillation), PAC \(atrial) of 40")
+        try "PAC many\n".write(to: weights, atomically: true, encoding: .utf8)
+        let bad = try CommandRunner.run(["synth", "--out", out.path, "--records", "2", "--class-weights", weights.path])
+        #expect(bad.status != 0 && bad.error.contains("weights.txt line 1"), "\(bad.error)")
+    }
+
     @Test func badPrefixIsExplained() throws {
         let result = try CommandRunner.run(["synth", "--out", "/tmp/unused", "--prefix", "a/b"])
         #expect(result.status != 0 && result.error.contains("--prefix must be letters, digits or underscores"))

@@ -424,3 +424,104 @@ struct ECGSignalMeasurement {
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }
+
+// MARK: QRS morphology, T/R ratio and pacing spikes
+
+extension ECGSignalMeasurement {
+    /// Smallest deflection from the isoelectric level counted as a wave, in mV (0.3 mm at standard gain).
+    static let waveThreshold = 0.03
+
+    /// A median-beat lead's QRS samples (onset to end) above its isoelectric level, in mV.
+    func qrsComplex(_ lead: Int) -> [Double] {
+        let level = isoelectricLevel(lead)
+        return medianBeat[lead][qrsOnset...qrsEnd].map { $0 - level }
+    }
+
+    /// The sign (+1 or −1) of the first deflection of a median-beat lead's QRS beyond `waveThreshold`, 0 if none.
+    func initialDeflection(_ lead: Int) -> Double {
+        guard let first = qrsComplex(lead).first(where: { abs($0) > Self.waveThreshold }) else { return 0 }
+        return first > 0 ? 1 : -1
+    }
+
+    /// The initial Q wave of a median-beat lead: from QRS onset while the lead stays below its isoelectric level
+    /// (a QRS that never rises above `waveThreshold` is a QS complex, its whole QRS a Q wave); duration in seconds
+    /// and depth in mV, zero when the QRS starts upwards.
+    func qWave(_ lead: Int) -> (duration: Double, depth: Double, isQS: Bool) {
+        let complex = qrsComplex(lead)
+        guard let first = complex.firstIndex(where: { abs($0) > Self.waveThreshold }), complex[first] < 0 else {
+            return (0, 0, false)
+        }
+        let end = complex[first...].firstIndex(where: { $0 > Self.waveThreshold }) ?? complex.count
+        let start = complex[..<first].lastIndex(where: { $0 >= 0 }).map { $0 + 1 } ?? 0
+        return (Double(end - start) / samplingRate, -(complex[..<end].min() ?? 0), end == complex.count)
+    }
+
+    /// Whether a median-beat lead's QRS ends in an R' (or r'): a positive wave beyond `waveThreshold` after a
+    /// negative one beyond it, as the rSr', rsR' or (with an anterior Q wave) qR of a right bundle branch block in
+    /// V1 (Surawicz et al. 2009); a normal rS, and LBBB's QS or rS, have none.
+    func hasTerminalR(_ lead: Int) -> Bool {
+        let complex = qrsComplex(lead)
+        guard let s = complex.firstIndex(where: { $0 < -Self.waveThreshold }) else { return false }
+        return complex[s...].contains { $0 > Self.waveThreshold }
+    }
+
+    /// qR in a lead: a q wave first, then an R taller than the q is deep.
+    func hasQR(_ lead: Int) -> Bool {
+        let complex = qrsComplex(lead)
+        guard initialDeflection(lead) < 0, let r = complex.firstIndex(where: { $0 > Self.waveThreshold }) else { return false }
+        return (complex[r...].max() ?? 0) > -(complex[..<r].min() ?? 0)
+    }
+
+    /// rS in a lead: a small r first, then a dominant S (deeper than the R is tall).
+    func hasRS(_ lead: Int) -> Bool {
+        let complex = qrsComplex(lead)
+        return initialDeflection(lead) > 0 && -(complex.min() ?? 0) > (complex.max() ?? 0)
+    }
+
+    /// The T wave's peak over the tallest QRS deflection's size (its largest excursion from the isoelectric
+    /// level) in a median-beat lead: positive for an upright T, negative for an inverted one.
+    func tToRRatio(_ lead: Int) -> Double {
+        let complex = qrsComplex(lead)
+        let r = max(complex.max() ?? 0, -(complex.min() ?? 0))
+        return r > 0 ? tWave(lead).peak / r : 0
+    }
+
+    /// Pacing spikes: samples where, in some lead, the second difference exceeds 0.7 mV (a QRS, smooth on the
+    /// scale of a few milliseconds, reaches a tenth of that at 500 Hz) and 8 times its median magnitude within
+    /// ±100 ms (so that a burst of muscle noise, rough everywhere, does not count); neighbours within 20 ms
+    /// count as one.
+    static func pacingSpikes(in leads: [[Float]]) -> [Int] {
+        let count = leads[0].count
+        let curvatures = leads.map { lead in
+            (0..<count).map { index in
+                guard index > 0, index < count - 1 else { return 0.0 }
+                let next = Double(lead[index + 1]), here = Double(lead[index]), previous = Double(lead[index - 1])
+                return abs(next - 2 * here + previous)
+            }
+        }
+        var spikes: [Int] = []
+        for index in 1..<(count - 1) {
+            let isSpike = curvatures.contains { curvature in
+                guard curvature[index] > 0.7 else { return false }
+                let around = Array(curvature[max(0, index - 50)..<min(count, index + 50)])
+                return curvature[index] > 8 * median(around)
+            }
+            guard isSpike else { continue }
+            if let last = spikes.last, index - last < 10 { continue }
+            spikes.append(index)
+        }
+        return spikes
+    }
+
+    /// `leads` through a 5-sample running median (10 ms at 500 Hz), which removes spikes of one or two samples
+    /// and leaves the slower waves of the ECG nearly unchanged.
+    static func withoutSpikes(_ leads: [[Float]]) -> [[Float]] {
+        leads.map { lead in
+            lead.indices.map { index in
+                let window = lead[max(0, index - 2)...min(lead.count - 1, index + 2)].sorted()
+                return window[window.count / 2]
+            }
+        }
+    }
+}
+

@@ -10,8 +10,20 @@ import Testing
 /// with the official 2020 Challenge AUROC; then the same run in bfloat16 (issue 10, must-hold 3).
 @Suite struct SimulatorLearnabilityTests {
     /// 1,250 simulated records split 0.8 / 0 / 0.2 (1,000 train, 250 test; nothing is tuned, so no validation
-    /// split), ResNet34 blocks [3, 4, 6, 3] with widths [8, 16, 16, 32] and dropout 0.1, Adam at 3e-3 without weight
-    /// decay, batch 32, 14 epochs without augmentation; every seed is fixed, so the run is the same every time.
+    /// split), ResNet34 blocks [3, 4, 6, 3] with widths [8, 16, 32, 64] and dropout 0.1, Adam at 3e-3 without weight
+    /// decay, batch 32, 20 epochs without augmentation; every seed is fixed, so the run is the same every time.
+    ///
+    /// Issue 16 (24 classes instead of 14) changed the settings from widths [8, 16, 16, 32] and 14 epochs, on which
+    /// the 24-class simulator measured macro AUROC 0.92–0.93 with PAC, SA, PVC, LQT, QAb, TAb or TInv below 0.8 from
+    /// run to run (same seeds, the simulator changing between runs). The bar stayed; what changed, measured on the
+    /// dataset of each step (December 2026, float32): the 32 features before the classifier were too few for 24
+    /// multi-label outputs (widths [8, 16, 32, 64] on the same data: macro 0.924 → 0.961, QAb 0.80 → 0.99, TAb 0.73
+    /// → 0.94, PVC 0.78 → 0.91), the rhythm findings needed more examples and clearer features (prevalences of PAC,
+    /// PVC, SA and LQT raised, one to three premature beats drawn more often, SA swings 0.3–0.5 s, QTc 500–600 ms;
+    /// PAC 0.75 → 0.92), and 14 epochs left the rhythm classes short of converging (after the PAC refractoriness
+    /// rule, 14 epochs gave SA 0.79 and PAC 0.79; 20 epochs: SA 0.856, PAC 0.960). Final run: macro AUROC 0.9831
+    /// float32 and 0.9854 bfloat16, every class 0.856 (SA) to 1.000, 607 s for both halves on the shared machine.
+    /// The history below is of the 14-class simulator.
     ///
     /// Measured while choosing the settings with per-lead standardisation (938 train / 249 test records, split 0.75 /
     /// 0.05 / 0.2, otherwise the same), macro AUROC on the test split after each of epochs 1–14:
@@ -56,9 +68,9 @@ import Testing
                                              mode: .training(seed: seed, augmenter: nil))
         let testIndices = dataset.indices(in: .test)
         let test = try ECGDatasetSamples(dataset: dataset, recordIndices: testIndices, mode: .evaluation)
-        let epochs = 14
+        let epochs = 20
         func trainAndScore(_ precision: ComputePrecision) throws -> ChallengeScores {
-            let model = ResNet1D(ResNet1DConfiguration(depth: .resnet34, widths: [8, 16, 16, 32], dropout: 0.1), seed: seed)
+            let model = ResNet1D(ResNet1DConfiguration(depth: .resnet34, widths: [8, 16, 32, 64], dropout: 0.1), seed: seed)
             model.precision = precision
             let trainer = DataParallelTrainer(
                 model: model,

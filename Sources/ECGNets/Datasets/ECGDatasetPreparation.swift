@@ -97,7 +97,7 @@ public struct ECGDatasetPreparation: Sendable {
     /// One record to prepare: a header file with its source folder and data tree, or a simulator record number.
     private enum Item: Sendable {
         case header(URL, source: String, tree: WFDBDataTree)
-        case simulated(index: Int, seed: UInt64)
+        case simulated(index: Int, simulator: ECGSimulator)
     }
 
     /// The records of `source`, in a fixed order (headers sorted by path), with the data tree and what its scan
@@ -120,9 +120,15 @@ public struct ECGDatasetPreparation: Sendable {
                 return .header(header, source: relative.isEmpty ? "." : relative.joined(separator: "/"), tree: tree)
             }
             return (items, tree, scan)
-        case let .simulator(count, seed):
+        case let .simulator(count, seed, weights):
             guard count > 0 else { throw .invalidOption("the number of simulated records must be positive, not \(count)") }
-            return ((0..<count).map { .simulated(index: $0, seed: seed) }, nil, nil)
+            let simulator: ECGSimulator
+            do {
+                simulator = try ECGSimulator(seed: seed, configuration: ECGSimulator.Configuration(classWeights: weights))
+            } catch {
+                throw .invalidOption("\(error)")
+            }
+            return ((0..<count).map { .simulated(index: $0, simulator: simulator) }, nil, nil)
         }
     }
 
@@ -144,9 +150,9 @@ public struct ECGDatasetPreparation: Sendable {
         switch item {
         case let .header(url, source, tree):
             return recordPreparation.prepare(headerAt: url, source: source, tree: tree)
-        case let .simulated(index, seed):
+        case let .simulated(index, simulator):
             let id = String(format: "SIM%05d", index + 1)
-            let record = ECGSimulator(seed: seed).record(at: index)
+            let record = simulator.record(at: index)
                 .record(id: id, in: URL(fileURLWithPath: "simulator", isDirectory: true))
             return recordPreparation.prepare(record, source: "simulator", file: "simulator record \(id)")
         }
@@ -189,9 +195,10 @@ public struct ECGDatasetPreparation: Sendable {
         case let .directory(url):
             attributes += [("source_kind", .text("WFDB directory")),
                            ("source_path", .text(url.standardizedFileURL.path.sanitizedForDisplay))]
-        case let .simulator(count, seed):
+        case let .simulator(count, seed, weights):
             attributes += [("source_kind", .text("simulator")),
-                           ("source_path", .text("ECGSimulator(seed: \(seed)), records 0..<\(count)"))]
+                           ("source_path", .text("ECGSimulator(seed: \(seed)), records 0..<\(count)"
+                                + (weights.isEmpty ? "" : ", class weights " + ECGDatasetSource.text(of: weights))))]
         }
         let counts = Dictionary(grouping: skips, by: \.reason).mapValues(\.count)
         for reason in ECGRecordSkipReason.allCases {

@@ -9,8 +9,12 @@ import Foundation
 /// block adds a slow late wave to the right and front (rsR' in V1, broad S in I and V6); a left bundle branch
 /// block reverses the septal forces and spreads activation slowly to the left and back in two waves (no q and a
 /// broad notched R in I, aVL, V5–V6, QS in V1). A ventricular premature beat is a wide pair of waves from a
-/// ventricular focus with a discordant T wave. The frontal axis is set by rotating the left-ventricular waves
-/// in the frontal plane until the net QRS area has the profile's target axis.
+/// ventricular focus with a discordant T wave, a paced beat one from the right-ventricular apex. An incomplete
+/// RBBB has a smaller, earlier late wave; a nonspecific intraventricular delay stretches normal activation; a left
+/// anterior fascicular block keeps the initial forces inferior and rightward while the main forces turn
+/// superior; an old anterior infarct replaces the septal forces by an initial force away from the anterior wall
+/// (Q waves in V1–V3). The frontal axis is set by rotating the left-ventricular waves in the frontal plane until
+/// the net QRS area has the profile's target axis.
 struct BeatMorphology {
     /// P wave, in seconds after P onset.
     var pWave: [DipoleWave]
@@ -18,6 +22,12 @@ struct BeatMorphology {
     var conductedBeat: [DipoleWave]
     /// QRS complex and T wave of a ventricular premature beat, in seconds after its QRS onset.
     var prematureBeat: [DipoleWave]
+    /// P wave of a premature atrial beat from an ectopic focus, in seconds after its onset.
+    var ectopicPWave: [DipoleWave]
+    /// QRS complex and T wave of a beat paced at the right-ventricular apex, in seconds after the pacing spike.
+    var pacedBeat: [DipoleWave]
+    /// Heart-vector direction and size (mV) of the pacing spike.
+    var pacingSpike: SIMD3<Double>
     /// QRS duration of a conducted beat, in seconds.
     var qrsDuration: Double
     /// QRS onset to T end of a conducted beat, in seconds.
@@ -43,11 +53,31 @@ struct BeatMorphology {
     /// Draws the waves of a record with `profile`'s conduction, axis, T-wave pattern and voltage.
     static func build(for profile: ClinicalProfile, using random: inout RandomStream) -> BeatMorphology {
         let duration = profile.qrsDuration
-        let (rotatable, fixed) = ventricularWaves(profile.conduction, duration: duration, using: &random)
-        var qrs = orient(rotatable: rotatable, fixed: fixed, targetAxis: profile.targetAxis)
+        var (rotatable, fixed) = ventricularWaves(profile.conduction, duration: duration, using: &random)
+        var initial: [DipoleWave] = []
+        if profile.hasLeftAnteriorFascicularBlock {
+            // Surawicz et al. 2009, LAnFB: initial forces through the intact posterior fascicle go inferior and
+            // rightward (r in II, III, aVF; q in aVL) and stay so while the rest turns superior.
+            let septal = rotatable.removeFirst()
+            initial = [DipoleWave(center: septal.center, width: septal.width,
+                                  vector: random.direction(near: SIMD3(-0.35, 0.85, -0.4), spread: 0.1)
+                                      * random.uniform(0.3...0.45))]
+        }
+        if profile.hasAnteriorQWaves {
+            // An old anterior infarct: the septal and anterior forces are lost, and the initial 30–40 ms point away
+            // from the anterior wall (posterior and slightly left), which V1–V3 see as Q or QS waves.
+            let septal = rotatable.removeFirst()
+            let width = 1.2 * max(septal.width, 0.011)
+            rotatable.insert(DipoleWave(center: edge * width, width: width,
+                                        vector: random.direction(near: SIMD3(0.15, 0.05, 0.98), spread: 0.08)
+                                            * random.uniform(0.5...0.85)), at: 0)
+        }
+        var qrs = orient(rotatable: rotatable, fixed: fixed, initial: initial, targetAxis: profile.targetAxis)
         var tWave = repolarization(profile, qrs: qrs, using: &random)
         var pWave = atrialDepolarization(using: &random)
         var premature = prematureVentricularBeat(using: &random)
+        var ectopicPWave = ectopicAtrialDepolarization(using: &random)
+        let (paced, spike) = rightVentricularPacedBeat(using: &random)
 
         let amplitude = limbLeadPeakToPeak(qrs)
         var atrialScale = 1.0
@@ -58,6 +88,7 @@ struct BeatMorphology {
             tWave = tWave.map { $0.scaled(by: factor) }
             pWave = pWave.map { $0.scaled(by: factor) }
             premature = premature.map { $0.scaled(by: factor) }
+            ectopicPWave = ectopicPWave.map { $0.scaled(by: factor) }
             atrialScale = factor
         } else if amplitude < normalVoltageFloor.lowerBound {
             let factor = random.uniform(normalVoltageFloor) / amplitude
@@ -65,7 +96,8 @@ struct BeatMorphology {
         }
 
         return BeatMorphology(
-            pWave: pWave, conductedBeat: qrs + tWave, prematureBeat: premature,
+            pWave: pWave, conductedBeat: qrs + tWave, prematureBeat: premature, ectopicPWave: ectopicPWave,
+            pacedBeat: paced, pacingSpike: spike,
             qrsDuration: duration, qtInterval: profile.qtInterval,
             qrsAxis: LeadProjection.frontalAxis(ofArea: qrs.map(\.area).reduce(.zero, +)),
             limbLeadQRSAmplitude: limbLeadPeakToPeak(qrs),
@@ -83,17 +115,23 @@ struct BeatMorphology {
         switch conduction {
         case .normal:
             return (leftVentricularWaves(duration: duration, withTerminalForces: true, size: 1.0...1.9, using: &random), [])
-        case .rightBundleBranchBlock:
+        case .nonspecificIntraventricularDelay:
+            // Slow but normally ordered activation: the normal waves stretched over the wider QRS (septal q in I
+            // and V6 and r in V1 stay, so neither bundle branch block's criteria are met).
+            return (leftVentricularWaves(duration: duration, withTerminalForces: true, size: 1.0...1.7, using: &random), [])
+        case .rightBundleBranchBlock, .incompleteRightBundleBranchBlock:
             // The right ventricle is activated late and slowly through muscle: one broad wave to the right and
             // front (R' in V1, slurred S in I and V6) whose rise (two widths before its peak) begins one width
             // after the left-ventricular free-wall peak (0.47 + 0.12 of its duration) and which ends the QRS.
-            let leftDuration = random.uniform(0.085...0.1)
+            // Incomplete: less delay, so a narrower left part and a smaller r' (rSr' in V1).
+            let isComplete = conduction == .rightBundleBranchBlock
+            let leftDuration = isComplete ? random.uniform(0.085...0.1) : random.uniform(0.08...0.09)
             let left = leftVentricularWaves(duration: leftDuration, withTerminalForces: false, size: 0.9...1.5,
                                             using: &random)
             let lateWidth = (duration - 0.59 * leftDuration) / (2 + edge)
             let late = DipoleWave(center: duration - edge * lateWidth, width: lateWidth,
                                   vector: random.direction(near: SIMD3(-0.5, 0.05, -0.85), spread: 0.15)
-                                      * random.uniform(0.6...1.0))
+                                      * (isComplete ? random.uniform(0.6...1.0) : random.uniform(0.6...0.9)))
             return (left, [late])
         case .leftBundleBranchBlock:
             let size = random.uniform(1.2...2.0)
@@ -130,8 +168,10 @@ struct BeatMorphology {
     /// well defined. While the net frontal QRS area is less than half the sum of the waves' own frontal areas
     /// (waves cancelling in I and aVF, where a small error would swing the axis), the `fixed` waves (a right
     /// bundle branch block's late wave) lose 20 % of their frontal components, i.e. turn towards the front, or,
-    /// without fixed waves, the largest rotatable wave grows by 20 %; at most ten times.
-    private static func orient(rotatable: [DipoleWave], fixed: [DipoleWave], targetAxis: Double) -> [DipoleWave] {
+    /// without fixed waves, the largest rotatable wave grows by 20 %; at most ten times. `initial` waves (a
+    /// fascicular block's initial forces) count towards the axis but are neither turned nor shrunk.
+    private static func orient(rotatable: [DipoleWave], fixed: [DipoleWave], initial: [DipoleWave] = [],
+                               targetAxis: Double) -> [DipoleWave] {
         func frontalSize(_ area: SIMD3<Double>) -> Double {
             let leadI = (LeadProjection.leadI * area).sum()
             let aVF = ((LeadProjection.leadII - LeadProjection.leadI / 2) * area).sum()
@@ -142,8 +182,8 @@ struct BeatMorphology {
         var oriented: [DipoleWave] = []
         for _ in 0...10 {
             let angle = rotationAngle(rotatable: turning.map(\.area).reduce(.zero, +),
-                                      fixed: staying.map(\.area).reduce(.zero, +), targetAxis: targetAxis)
-            oriented = turning.map { $0.rotatedInFrontalPlane(by: angle) } + staying
+                                      fixed: (staying + initial).map(\.area).reduce(.zero, +), targetAxis: targetAxis)
+            oriented = initial + turning.map { $0.rotatedInFrontalPlane(by: angle) } + staying
             let net = frontalSize(oriented.map(\.area).reduce(.zero, +))
             let total = oriented.reduce(0) { $0 + frontalSize($1.area) }
             guard net < 0.5 * total else { break }
@@ -196,12 +236,17 @@ struct BeatMorphology {
             vector = -unit(qrs.map(\.area).reduce(.zero, +)) * random.uniform(0.2...0.4)
         case (nil, _): vector = random.direction(near: SIMD3(0.7, 0.55, -0.3), spread: 0.12) * size
         }
-        if profile.conduction == .rightBundleBranchBlock {
+        if profile.conduction == .rightBundleBranchBlock || profile.conduction == .incompleteRightBundleBranchBlock {
             // Secondary repolarization: a part opposite the late right-ventricular wave (negative T in V1–V2).
             vector += random.direction(near: SIMD3(0.5, -0.05, 0.85), spread: 0.1) * random.uniform(0.08...0.15)
         }
         // The T wave fills the JT interval without reaching back into the QRS: its early part rises 6.3 widths
         // before the T end (see `tWave`), so the width stays under JT / 6.3.
+        if profile.hasFlatTWaves {
+            // Flat T waves (Rautaharju et al. 2009, AHA/ACCF/HRS recommendations part IV: T amplitude below a
+            // tenth of the R wave): a tenth or less of the normal T, keeping its direction.
+            vector *= random.uniform(0.03...0.1)
+        }
         let jt = profile.qtInterval - profile.qrsDuration
         return tWave(endingAt: profile.qtInterval, width: min(0.15 * jt, 0.065), vector: vector)
     }
@@ -228,6 +273,36 @@ struct BeatMorphology {
                                     vector: random.direction(near: SIMD3(0.85, 0.35, 0.4), spread: 0.12)
                                         * size * random.uniform(0.8...1.0))
         return [rightAtrium, leftAtrium]
+    }
+
+    /// The P wave of a premature atrial beat: 70–100 ms, 0.13–0.2 mV, from a low or left atrial focus, so its axis differs from
+    /// the sinus P (often negative in the inferior leads).
+    private static func ectopicAtrialDepolarization(using random: inout RandomStream) -> [DipoleWave] {
+        let duration = random.uniform(0.07...0.1)
+        let width = 0.2 * duration
+        let focus = random.chance(0.5) ? SIMD3(0.3, -0.8, -0.3) : SIMD3(0.8, -0.2, 0.5)
+        return [DipoleWave(center: duration / 2, width: width,
+                           vector: random.direction(near: focus, spread: 0.15) * random.uniform(0.13...0.2))]
+    }
+
+    /// A beat paced at the right-ventricular apex and its pacing spike: activation spreads slowly from the apex
+    /// up, to the left and back (a wide QRS of 140–180 ms, LBBB-like in V1, negative in II, III and aVF), with a
+    /// discordant T wave; the spike is the pacing pulse seen through the torso, 5–8 mV across the heart (a
+    /// unipolar pulse; 2–4 mV in the leads after a 500-Hz sampler's averaging).
+    private static func rightVentricularPacedBeat(using random: inout RandomStream) -> (beat: [DipoleWave], spike: SIMD3<Double>) {
+        let duration = random.uniform(0.14...0.18)
+        let focus = SIMD3(0.6, -0.6, 0.5)
+        let size = random.uniform(1.4...2.4)
+        // The ventricle is captured a few milliseconds after the pulse.
+        let latency = random.uniform(0.002...0.008)
+        let early = DipoleWave(center: latency + 0.325 * duration, width: 0.13 * duration,
+                               vector: random.direction(near: focus, spread: 0.15) * 0.8 * size)
+        let late = DipoleWave(center: latency + 0.7 * duration, width: 0.12 * duration,
+                              vector: random.direction(near: focus, spread: 0.25) * size * random.uniform(0.7...0.9))
+        let jt = random.uniform(0.24...0.3)
+        let tVector = -unit(early.area + late.area) * random.uniform(0.3...0.5)
+        let spike = random.direction(near: SIMD3(-0.5, 0.6, -0.6), spread: 0.2) * random.uniform(5...8)
+        return ([early, late] + tWave(endingAt: latency + duration + jt, width: 0.15 * jt, vector: tVector), spike)
     }
 
     /// A ventricular premature beat of 140–180 ms from a right-ventricular (LBBB-like) or left-ventricular

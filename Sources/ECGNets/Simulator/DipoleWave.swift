@@ -76,6 +76,24 @@ struct HeartVectorTrace {
         }
     }
 
+    /// Adds a rectangular pulse of `vector` from `start` lasting `duration` seconds, each sample getting the
+    /// pulse's mean over its own sampling interval (an ideal integrating sampler), so a pulse shorter than a
+    /// sample still shows, scaled by the fraction of the interval it covers.
+    mutating func addPulse(_ vector: SIMD3<Double>, start: Double, duration: Double) {
+        let period = 1 / samplingRate
+        let first = max(0, Int((start * samplingRate).rounded(.down)))
+        let last = min(sampleCount - 1, Int(((start + duration) * samplingRate).rounded(.down)))
+        guard first <= last else { return }
+        for index in first...last {
+            let from = max(start, Double(index) * period), to = min(start + duration, Double(index + 1) * period)
+            guard to > from else { continue }
+            let value = vector * ((to - from) / period)
+            planes[index] += value.x
+            planes[sampleCount + index] += value.y
+            planes[2 * sampleCount + index] += value.z
+        }
+    }
+
     /// Adds `vectorAt(i)` to sample `i`, for every sample of the record.
     mutating func add(_ vectorAt: (Int) -> SIMD3<Double>) {
         let count = sampleCount

@@ -18,8 +18,9 @@ enum HeartRateVariability {
     static let frequencyStep = 0.002
 
     /// `count` RR intervals whose mean is exactly `meanRR` and whose standard deviation is `variation · meanRR`.
+    /// `lowToHighRatio` weighs the Mayer waves against respiratory sinus arrhythmia (ECGSYN's 0.5 by default).
     static func intervals(count: Int, meanRR: Double, variation: Double, respiratoryFrequency: Double,
-                          using random: inout RandomStream) -> [Double] {
+                          lowToHighRatio: Double = lowToHighRatio, using random: inout RandomStream) -> [Double] {
         guard count > 1 else { return [Double](repeating: meanRR, count: max(count, 0)) }
         var components: [(amplitude: Double, frequency: Double, phase: Double)] = []
         var frequency = frequencyStep

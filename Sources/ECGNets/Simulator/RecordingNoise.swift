@@ -70,6 +70,125 @@ struct RecordingNoise {
     }
 }
 
+extension RecordingNoise {
+    /// Adds `value` mV to electrode `electrode` at sample `sample`.
+    mutating func add(_ value: Double, electrode: Int, sample: Int) {
+        planes[electrode * sampleCount + sample] += value
+    }
+}
+
+/// The occasional faults of a real recording on top of the steady noise every record has, drawn when
+/// `ECGSimulator.Configuration.artifacts` is on (off by default), each with its own probability per record:
+/// electrode motion (25 %: one electrode jumps by 0.5–2 mV one to three times and settles back over 0.15–0.6 s
+/// with a damped 1.5–4 Hz swing, as when a patient moves or an electrode is pressed), mains interference (30 %
+/// when no `powerlineFrequency` is set: 50 or 60 Hz at 5–50 µV per electrode), amplifier saturation (4 %: one
+/// electrode drifts 1–3 mV past the ±5 mV input range for 1–3 s and every lead is clipped at that range) and a
+/// lead off (3 %: one lead stored as zeros throughout, as recorders write a disconnected lead). Drawn from their
+/// own random stream, so a record with artifacts on but none drawn is bit for bit the record without them, and
+/// the difference between the two is exactly the artifacts.
+public struct RecordingArtifacts: Sendable, Equatable {
+    /// One electrode-motion transient.
+    public struct Motion: Sendable, Equatable {
+        /// Electrode index in RA, LA, LL, V1–V6 order.
+        public let electrode: Int
+        /// Start of the jump, in seconds.
+        public let time: Double
+        /// Size of the jump, in mV (either sign).
+        public let step: Double
+    }
+
+    /// Input range of the simulated amplifier, in mV: saturated samples sit at ±this value.
+    public static let saturationLimit = 5.0
+
+    public internal(set) var motions: [Motion] = []
+    /// Mains frequency added by the artifacts (not the configuration's `powerlineFrequency`), in Hz.
+    public internal(set) var mainsFrequency: Double?
+    /// An electrode driven past the amplifier's range for a stretch of the record.
+    public struct Saturation: Sendable, Equatable {
+        /// Electrode index in RA, LA, LL, V1–V6 order.
+        public let electrode: Int
+        /// Start and length of the drift, in seconds.
+        public let start: Double, duration: Double
+    }
+
+    public internal(set) var saturation: Saturation?
+    /// Index (in `SimulatedECG.leadNames`) of the lead stored as zeros.
+    public internal(set) var flatLead: Int?
+
+    /// Whether nothing was drawn.
+    public var isEmpty: Bool { motions.isEmpty && mainsFrequency == nil && saturation == nil && flatLead == nil }
+
+    /// The artifacts of a record of `duration` seconds; `hasMains` is false when the configuration already adds
+    /// powerline interference.
+    static func draw(duration: Double, hasMains: Bool, using random: inout RandomStream) -> RecordingArtifacts {
+        var artifacts = RecordingArtifacts()
+        if random.chance(0.25) {
+            let electrode = random.nextIndex(below: RecordingNoise.electrodeCount)
+            for _ in 0...random.pick(weights: [0.5, 0.3, 0.2]) {
+                let sign: Double = random.chance(0.5) ? 1 : -1
+                artifacts.motions.append(Motion(electrode: electrode, time: random.uniform(0...(duration - 0.5)),
+                                                step: sign * random.uniform(0.5...2)))
+            }
+        }
+        let mains = random.chance(0.3)
+        let frequency: Double = random.chance(0.5) ? 50 : 60
+        if mains && hasMains { artifacts.mainsFrequency = frequency }
+        if random.chance(0.04) {
+            let stretch = random.uniform(1...3)
+            artifacts.saturation = Saturation(electrode: random.nextIndex(below: RecordingNoise.electrodeCount),
+                                              start: random.uniform(0...max(0, duration - stretch)), duration: stretch)
+        }
+        if random.chance(0.03) { artifacts.flatLead = random.nextIndex(below: 12) }
+        return artifacts
+    }
+
+    /// Adds the electrode-level artifacts (motion, mains, the drift into saturation) to `noise`.
+    func add(to noise: inout RecordingNoise, samplingRate rate: Double, using random: inout RandomStream) {
+        let count = noise.sampleCount
+        for motion in motions {
+            let recovery = random.uniform(0.15...0.6), swing = random.uniform(1.5...4), phase = random.phase()
+            let first = max(0, Int((motion.time * rate).rounded(.up)))
+            for index in first..<count {
+                let elapsed = Double(index) / rate - motion.time
+                let decay = exp(-elapsed / recovery)
+                guard decay > 1e-4 else { break }
+                noise.add(motion.step * decay * (0.7 + 0.3 * cos(2 * Double.pi * swing * elapsed + phase)),
+                          electrode: motion.electrode, sample: index)
+            }
+        }
+        if let mainsFrequency {
+            for electrode in 0..<RecordingNoise.electrodeCount {
+                let amplitude = random.uniform(0.005...0.05), phase = random.phase()
+                for index in 0..<count {
+                    noise.add(amplitude * sin(2 * Double.pi * mainsFrequency * Double(index) / rate + phase),
+                              electrode: electrode, sample: index)
+                }
+            }
+        }
+        if let saturation {
+            let excess = Self.saturationLimit + random.uniform(1...3)
+            let sign: Double = random.chance(0.5) ? 1 : -1
+            let first = max(0, Int(saturation.start * rate))
+            let last = min(count, Int((saturation.start + saturation.duration) * rate))
+            for index in first..<last {
+                // A raised-cosine drift that spends its middle past the range.
+                let progress = Double(index - first) / Double(max(1, last - first))
+                let shape = min(1, 1 - cos(2 * Double.pi * progress))
+                noise.add(sign * excess * shape, electrode: saturation.electrode, sample: index)
+            }
+        }
+    }
+
+    /// Clips every lead at the amplifier's range (when saturation was drawn) and zeros the flat lead.
+    func apply(to leads: inout [[Float]]) {
+        if saturation != nil {
+            let limit = Float(Self.saturationLimit)
+            for lead in leads.indices { leads[lead] = leads[lead].map { min(max($0, -limit), limit) } }
+        }
+        if let flatLead { leads[flatLead] = [Float](repeating: 0, count: leads[flatLead].count) }
+    }
+}
+
 /// The loudness over time of muscle noise: a floor of 1 with zero to three bursts of about 0.2–0.8 s.
 private struct MuscleBursts {
     private var bursts: [(time: Double, width: Double, height: Double)] = []

@@ -32,6 +32,10 @@ public struct SimulatedECGTruth: Sendable {
     /// The mechanism that drives the ventricles.
     public enum Rhythm: String, Sendable {
         case sinus, atrialFibrillation, atrialFlutter
+        /// A regular junctional escape rhythm without P waves.
+        case junctional
+        /// Ventricular pacing after every sinus P wave.
+        case paced
     }
 
     /// Where a ventricular beat came from.
@@ -40,6 +44,10 @@ public struct SimulatedECGTruth: Sendable {
         case supraventricular
         /// An early beat from a ventricular focus (a PVC).
         case prematureVentricular
+        /// An early beat from an ectopic atrial focus, conducted (a PAC).
+        case prematureAtrial
+        /// A beat paced at the right-ventricular apex (its onset is the pacing spike).
+        case paced
     }
 
     /// One ventricular beat whose QRS starts inside the record.
@@ -73,6 +81,13 @@ public struct SimulatedECGTruth: Sendable {
     public let atrialRate: Double?
     /// Names of the leads whose T wave (of a noise-free conducted beat) is negative.
     public let negativeTWaveLeads: [String]
+    /// Longest minus shortest sinus cycle (between consecutive sinus beats away from premature ones), in
+    /// seconds; 0 without sinus rhythm.
+    public let sinusRRRange: Double
+    /// Times of the pacing spikes inside the record, in seconds.
+    public let pacingSpikes: [Double]
+    /// The recording faults drawn (none unless the simulator's configuration asks for artifacts).
+    public internal(set) var artifacts = RecordingArtifacts()
 }
 
 extension SimulatedECG {
