@@ -24,6 +24,19 @@ import Testing
         return try #require(object["trials"] as? [[String: Any]])
     }
 
+    /// The `count` rank processes under `job`'s mpirun, once its state file records `trials` completed trials (or
+    /// after two minutes).
+    static func ranks(of job: CommandRunner.Running, count: Int, onceCompleted trials: Int, state: URL) throws -> [pid_t] {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline,
+              ((try? String(contentsOf: state, encoding: .utf8)) ?? "").components(separatedBy: "\"completed\"").count <= trials {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let ranks = ProcessTree.children(of: job.process.processIdentifier)
+        try #require(ranks.count == count, "expected \(count) rank processes under mpirun, found \(ranks)")
+        return ranks
+    }
+
     /// Whether process `pid` has `file` open (one of the links in /proc/PID/fd points at it).
     static func holdsOpen(_ file: URL, process pid: pid_t) -> Bool {
         let descriptors = "/proc/\(pid)/fd"
@@ -74,14 +87,7 @@ import Testing
         // The same sweep, SIGTERMed once two trials have finished.
         let job = try CommandRunner.Running(sweep + ["--sweep-dir", "parts"], ranks: 4, directory: directory)
         let state = directory.appendingPathComponent("parts/sweep-state.json")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            let text = (try? String(contentsOf: state, encoding: .utf8)) ?? ""
-            if text.components(separatedBy: "\"completed\"").count > 2 { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let ranks = ProcessTree.children(of: job.process.processIdentifier)
-        try #require(ranks.count == 4, "expected four rank processes under mpirun, found \(ranks)")
+        let ranks = try Self.ranks(of: job, count: 4, onceCompleted: 2, state: state)
         for rank in ranks { kill(rank, SIGTERM) }
         let stopped = job.wait(timeout: 120)
         #expect(stopped.status == 75, "status \(stopped.status): \(stopped.output)\n\(stopped.error)")
@@ -141,12 +147,7 @@ import Testing
 
         let job = try CommandRunner.Running(sweep + ["--sweep-dir", "second"], ranks: 2, directory: directory)
         let state = directory.appendingPathComponent("second/sweep-state.json")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, !((try? String(contentsOf: state, encoding: .utf8)) ?? "").contains("\"completed\"") {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        let ranks = ProcessTree.children(of: job.process.processIdentifier)
-        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
+        let ranks = try Self.ranks(of: job, count: 2, onceCompleted: 1, state: state)
         let paused = try #require(ranks.max())
         kill(paused, SIGSTOP)
         Thread.sleep(forTimeInterval: 3)
@@ -202,13 +203,8 @@ import Testing
 
         let job = try CommandRunner.Running(sweep + ["--sweep-dir", "parts"], ranks: 2, directory: directory)
         let state = directory.appendingPathComponent("parts/sweep-state.json")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, !((try? String(contentsOf: state, encoding: .utf8)) ?? "").contains("\"completed\"") {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        let ranks = try Self.ranks(of: job, count: 2, onceCompleted: 1, state: state)
         Thread.sleep(forTimeInterval: 0.3)
-        let ranks = ProcessTree.children(of: job.process.processIdentifier)
-        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
         for rank in ranks { kill(rank, SIGKILL) }
         let killed = job.wait(timeout: 60)
         #expect(killed.status != 0 && killed.status != 75, "status \(killed.status)")
