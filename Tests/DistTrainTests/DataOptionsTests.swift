@@ -52,7 +52,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: cache) }
         let result = try CommandRunner.run(["dataset", "--cache-dir", cache.path], ranks: 2, timeout: 300)
         #expect(result.status == 0, "\(result.error)")
-        #expect(result.output.contains("data: preparing simulator (1000 records, seed 0)"), "\(result.output)")
+        #expect(result.output.contains("data: preparing simulator (1000 records, seed 0, recording faults)"), "\(result.output)")
         for rank in 0..<2 {
             #expect(result.output.contains("dataset: rank \(rank) of 2 opened \(cache.path)/simulated-1000-seed0-"),
                     "\(result.output)")
