@@ -6,6 +6,10 @@ output among its codes): AUROC (scikit-learn), and sensitivity / specificity at 
 - "real": tuned on real records by two-fold cross-tuning: records are split by index parity, each half's
   thresholds (the score cut that maximises Youden's J = sensitivity + specificity - 1 on the other half, ties
   to the lowest cut) are applied to the other half, and the two halves' decisions are pooled.
+Sinus rhythm (NSR) is also scored among the records that carry some rhythm label: the Georgia records in the
+sample label NSR only on otherwise normal ECGs, so a record with another finding and no rhythm label is a negative
+for NSR even when it is in sinus rhythm. For each such record the script prints its heart rate and RR regularity
+(R peaks of lead II: 5-25 Hz Butterworth band-pass, squared, scipy's find_peaks), which says whether it is.
 Usage: python sim_to_real.py PREDICTIONS_DIR RECORDS_DIR [OUT.json]
 """
 import json
@@ -13,6 +17,8 @@ import pathlib
 import sys
 
 import numpy as np
+import scipy.io
+import scipy.signal
 from sklearn.metrics import roc_auc_score
 
 EQUIVALENT = [{"713427006", "59118001"}, {"284470004", "63593006"}, {"427172004", "17338001"}]
@@ -50,6 +56,21 @@ def labels(header):
         if line.startswith("# Dx:"):
             return {group(c.strip()) for c in line[5:].split(",")}
     return set()
+
+
+RHYTHMS = {"426783006", "427084000", "426177001", "164889003", "164890007", "427393009", "426627000"}
+
+
+def heart_rhythm(record):
+    """Median heart rate (bpm) and the RR intervals' coefficient of variation from lead II of a WFDB .mat record."""
+    header = record.with_suffix(".hea").read_text().splitlines()
+    rate = float(header[0].split()[2])
+    lead = scipy.io.loadmat(record.with_suffix(".mat"))["val"][1].astype(float)
+    b, a = scipy.signal.butter(2, [5 / (rate / 2), 25 / (rate / 2)], "band")
+    energy = scipy.signal.filtfilt(b, a, lead) ** 2
+    peaks, _ = scipy.signal.find_peaks(energy, height=0.3 * np.percentile(energy, 99.5), distance=int(0.3 * rate))
+    rr = np.diff(peaks) / rate
+    return 60 / np.median(rr), rr.std() / rr.mean()
 
 
 def youden_cut(scores, truth):
@@ -97,6 +118,19 @@ def main():
         s, q = r["sim_thresholds"], r["real_thresholds"]
         print(f"| {r['class']} | {r['positives']}/{r['records']} | {r['auroc']:.3f} | "
               f"{s['sensitivity']:.2f} / {s['specificity']:.2f} | {q['sensitivity']:.2f} / {q['specificity']:.2f} |")
+    with_rhythm = np.array([bool(t & RHYTHMS) for t in truth_sets])
+    nsr = np.array([o[0]["426783006"] for o in outputs])
+    nsr_truth = np.array(["426783006" in t for t in truth_sets])
+    if nsr_truth[with_rhythm].any() and (~nsr_truth[with_rhythm]).any():
+        auroc = float(roc_auc_score(nsr_truth[with_rhythm], nsr[with_rhythm]))
+        print(f"\nNSR among the {int(with_rhythm.sum())} records with a rhythm label: AUROC {auroc:.3f}")
+        rows.append({"class": "NSR (records with a rhythm label)", "code": "426783006",
+                     "positives": int(nsr_truth[with_rhythm].sum()), "records": int(with_rhythm.sum()), "auroc": auroc})
+    for i, record in enumerate(ids):
+        if not with_rhythm[i]:
+            bpm, variation = heart_rhythm(records / record)
+            names = ",".join(sorted(ABBREVIATION.get(c, c) for c in truth_sets[i]))
+            print(f"{record} (no rhythm label; {names}): {bpm:.0f} bpm, RR variation {variation:.3f}, NSR output {nsr[i]:.3f}")
     if len(sys.argv) > 3:
         pathlib.Path(sys.argv[3]).write_text(json.dumps(rows, indent=1))
 

@@ -6,7 +6,7 @@ import Foundation
 /// `--data` and `--cache-dir`, shared by the commands that read a dataset (train, evaluate, predict, dataset); the
 /// library's `DatasetLocation` resolves them on every rank of a job.
 struct DataOptions: ParsableArguments {
-    @Option(help: "A prepared dataset (.nc), or a directory of WFDB records to prepare into the cache (default: 1,000 simulated records, seed 0).")
+    @Option(help: "A prepared dataset (.nc), or a directory of WFDB records to prepare into the cache (default: 1,000 simulated records with occasional recording faults, seed 0).")
     var data: String?
 
     @Option(help: "Where prepared datasets are kept (default: $DIST_TRAIN_CACHE, else $XDG_CACHE_HOME/dist-train, else ~/.cache/dist-train).")

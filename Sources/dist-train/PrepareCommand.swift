@@ -62,6 +62,9 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --simulated: a file of class weights, one CLASS WEIGHT per line (e.g. 'PAC 3', 'AF 0'), factors on the odds of drawing each class (as synth --class-weights).", valueName: "FILE"))
     var classWeights: String?
 
+    @Flag(help: "With --simulated: give records the occasional recording faults (electrode motion, mains, amplifier saturation, a flat lead), as synth --artifacts and the built-in default dataset do.")
+    var artifacts = false
+
     @Flag(help: "Also read records and folders that symbolic links in --data lead to outside it (by default such links are not followed, and listed).")
     var followSymlinksOutside = false
 
@@ -77,13 +80,16 @@ struct PrepareCommand: ParsableCommand {
         if classWeights != nil && simulated == nil {
             throw ValidationError("--class-weights chooses the mix of simulated records: use it with --simulated N.")
         }
+        if artifacts && simulated == nil {
+            throw ValidationError("--artifacts adds recording faults to simulated records: use it with --simulated N.")
+        }
         _ = try options()
     }
 
     func run() throws {
         threading.apply()
         let weights = try classWeights.map { try ECGSimulator.Configuration.classWeights(contentsOf: URL(fileURLWithPath: $0)) } ?? [:]
-        let source: ECGDatasetSource = simulated.map { .simulator(count: $0, seed: seed, classWeights: weights) }
+        let source: ECGDatasetSource = simulated.map { .simulator(count: $0, seed: seed, classWeights: weights, artifacts: artifacts) }
             ?? .directory(URL(fileURLWithPath: data ?? "."))
         let output = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
             Data: --data names a prepared dataset (dist-train prepare) or a directory of WFDB records (prepared \
             into the cache once, with the task flags --classes, --reference, --leads, --rate and \
             --drop-flat-leads as prepare has them; a REFERENCE.csv there makes a single-label task); without it, \
-            1,000 simulated 12-lead records. The dataset's task decides the network's inputs (its leads) and \
+            1,000 simulated 12-lead records with occasional recording faults. The dataset's task decides the network's inputs (its leads) and \
             outputs (its classes) and the loss: binary cross-entropy for a multi-label task, softmax \
             cross-entropy for a single-label one, with --class-weights. Training uses the dataset's train split \
             (random crops of --length samples, each lead centred), validation its validation split, and the \

@@ -172,6 +172,30 @@ import Testing
         }
     }
 
+    /// The built-in default data draws recording faults, and a record whose drawn fault is a flat lead is kept with
+    /// exactly that lead masked, while the others keep all twelve: the default job exercises the masking.
+    @Test func builtInRecordsWithAFlatLeadAreKeptWithThatLeadMasked() throws {
+        let directory = try RecordsTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        guard case let .simulator(_, seed, weights, artifacts) = DatasetLocation.builtInSource else {
+            Issue.record("the built-in source is not the simulator"); return
+        }
+        #expect(artifacts && weights.isEmpty)
+        let count = 200
+        let source = ECGDatasetSource.simulator(count: count, seed: seed, artifacts: true)
+        let summary = try ECGDatasetPreparation().prepare(source, to: directory.appendingPathComponent("faults.nc"))
+        #expect(summary.recordsKept == count && summary.skips.isEmpty)
+        let simulator = try ECGSimulator(seed: seed, configuration: try #require(source.simulatorConfiguration))
+        var flat: [String: [String]] = [:]
+        for index in 0..<count {
+            if let lead = simulator.record(at: index).truth.artifacts.flatLead {
+                flat[String(format: "SIM%05d", index + 1)] = [SimulatedECG.leadNames[lead]]
+            }
+        }
+        #expect(flat.count >= 2, "3 % of \(count) records should draw a flat lead, \(flat.count) did")
+        #expect(Dictionary(uniqueKeysWithValues: summary.maskedLeadRecords.map { ($0.recordID, $0.leads) }) == flat)
+    }
+
     @Test func compressedSignalsReadBackTheSame() throws {
         let directory = try RecordsTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -28,7 +28,7 @@ public struct DatasetCache: Sendable {
             let folder = root.standardizedFileURL.lastPathComponent
                 .map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? String($0) : "_" }.joined()
             name = "\(folder.isEmpty ? "data" : folder)-\(key).nc"
-        case let .simulator(count, seed, _):
+        case let .simulator(count, seed, _, _):
             name = "simulated-\(count)-seed\(seed)-\(key).nc"
         }
         return directory.appendingPathComponent(name)
@@ -47,10 +47,10 @@ enum DatasetFingerprint {
         case let .directory(root):
             hash.add(root.standardizedFileURL.path)
             for file in try listing(of: root, followsSymlinksOutside: options.followsSymlinksOutside) { hash.add(file) }
-        case let .simulator(count, seed, weights):
+        case let .simulator(count, seed, weights, artifacts):
             // The simulator's revision keys its records too: a cache of an older simulator's records is not reused.
             hash.add("simulator r\(ECGSimulator.revision) \(count) \(seed)"
-                     + (weights.isEmpty ? "" : " weights " + ECGDatasetSource.text(of: weights)))
+                     + (weights.isEmpty ? "" : " weights " + ECGDatasetSource.text(of: weights)) + (artifacts ? " artifacts" : ""))
         }
         return hash.hex
     }

@@ -5,11 +5,12 @@ import Foundation
 ///
 /// A path to a file opens a prepared dataset as it is. A path to a directory prepares the WFDB records under it into
 /// the cache the first time (keyed by the directory's file names, sizes and times and by the preparation options)
-/// and reuses the file afterwards. No path means the built-in default: 1,000 simulated records (seed 0), prepared
-/// into the cache once. Only rank 0 prepares; the others wait without spinning a core, then every rank opens the file.
+/// and reuses the file afterwards. No path means the built-in default: 1,000 simulated records (seed 0) with the
+/// simulator's occasional recording faults (electrode motion, mains, saturation, a flat lead), so the default job
+/// exercises the filters and the flat-lead masking as real data does, prepared into the cache once. Only rank 0 prepares; the others wait without spinning a core, then every rank opens the file.
 public struct DatasetLocation: Sendable, Equatable {
     /// The default data set when no path is given.
-    public static let builtInSource = ECGDatasetSource.simulator(count: 1000, seed: 0)
+    public static let builtInSource = ECGDatasetSource.simulator(count: 1000, seed: 0, artifacts: true)
 
     /// A prepared dataset (.nc) or a directory of WFDB records; nil for the built-in set.
     public var path: String?

@@ -120,11 +120,11 @@ public struct ECGDatasetPreparation: Sendable {
                 return .header(header, source: relative.isEmpty ? "." : relative.joined(separator: "/"), tree: tree)
             }
             return (items, tree, scan)
-        case let .simulator(count, seed, weights):
+        case let .simulator(count, seed, _, _):
             guard count > 0 else { throw .invalidOption("the number of simulated records must be positive, not \(count)") }
             let simulator: ECGSimulator
             do {
-                simulator = try ECGSimulator(seed: seed, configuration: ECGSimulator.Configuration(classWeights: weights))
+                simulator = try ECGSimulator(seed: seed, configuration: source.simulatorConfiguration!)
             } catch {
                 throw .invalidOption("\(error)")
             }
@@ -195,10 +195,11 @@ public struct ECGDatasetPreparation: Sendable {
         case let .directory(url):
             attributes += [("source_kind", .text("WFDB directory")),
                            ("source_path", .text(url.standardizedFileURL.path.sanitizedForDisplay))]
-        case let .simulator(count, seed, weights):
+        case let .simulator(count, seed, weights, artifacts):
             attributes += [("source_kind", .text("simulator")),
                            ("source_path", .text("ECGSimulator(seed: \(seed)), records 0..<\(count)"
-                                + (weights.isEmpty ? "" : ", class weights " + ECGDatasetSource.text(of: weights))))]
+                                + (weights.isEmpty ? "" : ", class weights " + ECGDatasetSource.text(of: weights))
+                                + (artifacts ? ", recording faults" : "")))]
         }
         let counts = Dictionary(grouping: skips, by: \.reason).mapValues(\.count)
         for reason in ECGRecordSkipReason.allCases {

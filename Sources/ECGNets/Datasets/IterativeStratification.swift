@@ -11,6 +11,13 @@ import DistTensor
 /// of that part for all the record's labels and overall. Records without any positive label are handed out last,
 /// by overall wish. Records are visited in a seeded random order, so the split is a function of the labels and
 /// the seed alone.
+///
+/// One change to the published algorithm: a part that has all the records it wants is not chosen while another
+/// part still wants some. Without it, records with many labels (the simulator's co-occurring findings) pile into
+/// the parts that want their rare labels: 60 simulated records split 0.8/0.1/0.1 gave train 44 or 45 instead of 48.
+/// With it a part takes a record only while it wants more than zero, so it ends less than one record above its
+/// share, and (the shares sum to the records) less than `parts - 1` below it; the cost is a little label balance
+/// late in the pass, when the parts are nearly full.
 public enum IterativeStratification {
     /// The part (an index into `fractions`) of each record; `labels` holds `labelCount` 0/1 values per record,
     /// record after record.
@@ -34,7 +41,10 @@ public enum IterativeStratification {
         var remaining = positives.map(\.count)
 
         func choose(_ wishes: [Double]) -> Int {
-            let best = wishes.indices.filter { wishes[$0] == wishes.max() }
+            let open = wishes.indices.filter { wantedRecords[$0] > 0 }
+            let candidates = open.isEmpty ? Array(wishes.indices) : open
+            let most = candidates.map { wishes[$0] }.max()!
+            let best = candidates.filter { wishes[$0] == most }
             guard best.count > 1 else { return best[0] }
             let overall = best.map { wantedRecords[$0] }
             let leastFull = best.filter { wantedRecords[$0] == overall.max() }
