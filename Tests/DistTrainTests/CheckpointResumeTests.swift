@@ -80,8 +80,8 @@ import Testing
         #expect(Self.digest(in: again.output) == expected)
     }
 
-    /// Issue 16, synthetic augmentation under mpirun -n 2: 80 simulated samples (round(318 · 0.2 / 0.8)) mix into the
-    /// 318 real ones of every epoch (50 steps of 8); a run stopped by SIGTERM in its first epoch and resumed runs into
+    /// Issue 16, synthetic augmentation under mpirun -n 2: 80 simulated samples (round(320 · 0.2 / 0.8)) mix into the
+    /// 320 real ones of every epoch (50 steps of 8); a run stopped by SIGTERM in its first epoch and resumed runs into
     /// the second epoch's fresh simulated records and ends with the uninterrupted run's parameter digest. The mix is
     /// reported once at the start, recorded in the checkpoint, and a resume with another fraction is refused by the
     /// flag's name.
@@ -93,9 +93,14 @@ import Testing
         let whole = try CommandRunner.run(arguments + ["--checkpoint-dir", "whole", "--log-dir", "whole-logs"], ranks: 2, in: directory)
         #expect(whole.status == 0, "\(whole.error)")
         let expected = try #require(Self.digest(in: whole.output), "no digest in: \(whole.output)")
-        let mixLines = whole.output.split(separator: "\n").filter { $0.contains("epoch: 318 real + 80 simulated (classes: Brady, PAC, LQT, SVPB;") }
+        // N real training records (320 of the 400), S = round(N · 0.2 / 0.8) simulated ones, steps of 8 over N + S.
+        let description = try #require(whole.output.range(of: "simulated-400.nc ("), "\(whole.output)")
+        let real = try #require(Int(whole.output[description.upperBound...].prefix { $0.isNumber }), "\(whole.output)")
+        let simulated = Int((Double(real) * 0.2 / 0.8).rounded())
+        let mixLines = whole.output.split(separator: "\n")
+            .filter { $0.contains("epoch: \(real) real + \(simulated) simulated (classes: Brady, PAC, LQT, SVPB;") }
         #expect(mixLines.count == 1, "\(whole.output)")
-        #expect(whole.output.contains("50 steps per epoch, 60 steps"), "\(whole.output)")
+        #expect(whole.output.contains("\((real + simulated + 7) / 8) steps per epoch, 60 steps"), "\(whole.output)")
 
         let stopped = try Self.stoppedBySIGTERM(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], in: directory,
                                                 logDirectory: "parts-logs", afterSteps: 20)
