@@ -61,6 +61,10 @@ struct InspectCommand: ParsableCommand {
             object["leadNames"] = metadata.task.leads
             if let weights = metadata.classWeights { object["classWeights"] = weights }
             object["selectionMetric"] = metadata.selectionMetric ?? ValidationMetric.tunedChallenge.rawValue
+            if let mix = metadata.syntheticMix {
+                object["syntheticMix"] = ["fraction": mix.fraction, "classCodes": mix.classCodes, "classWeight": mix.classWeight,
+                                          "simulatorRevision": mix.simulatorRevision]
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -84,7 +88,9 @@ struct InspectCommand: ParsableCommand {
                 + "\(store.layout.entries.count) tensors",
             "position       step \(metadata.globalStep): epoch \(metadata.epoch + 1), "
                 + "\(metadata.stepInEpoch) of \(metadata.stepsPerEpoch) steps done in it",
-            "job            world size \(metadata.worldSize), seed \(metadata.seed), global batch \(metadata.globalBatchSize)",
+            "job            world size \(metadata.worldSize), seed \(metadata.seed), global batch \(metadata.globalBatchSize)"
+                + (metadata.syntheticMix.map { "; synthetic fraction \($0.fraction) favouring \($0.classCodes.joined(separator: ",")) "
+                    + "(odds x\($0.classWeight), simulator revision \($0.simulatorRevision))" } ?? ""),
             "optimizer      \(optimizer.kind.rawValue), step \(optimizer.stepCount), lr \(optimizer.learningRate), "
                 + "weight decay \(optimizer.weightDecay)",
             "validation     " + (metadata.validationMetric.map {

@@ -87,6 +87,12 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var augmentation: AugmentationOptions
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Share of every epoch's samples that are simulated 12-lead records mixed into the real training split, in [0, 1): F gives round(N*F/(1-F)) fresh simulated samples per epoch beside the N real ones, prepared as the dataset's records (leads, rate, band-pass, classes), deterministic for --seed (default 0: none).", valueName: "F"))
+    var syntheticFraction = 0.0
+
+    @Option(help: ArgumentHelp("Comma-separated classes (abbreviations or SNOMED-CT codes of dataset classes the simulator draws) whose odds the simulated records are drawn with raised \(Int(SyntheticMix.favouredClassWeight))-fold; default: the drawable classes with fewer training positives than the median one.", valueName: "LIST"))
+    var syntheticClasses: String?
+
     @Flag(help: "Compute BatchNorm statistics over all ranks, so results do not depend on the number of ranks.")
     var syncBN = false
 
@@ -142,6 +148,8 @@ struct TrainCommand: ParsableCommand {
         run.weightDecay = weightDecay
         run.schedule = schedule.settings
         run.augmentation = augmentation.policy
+        run.syntheticFraction = syntheticFraction
+        run.syntheticClasses = syntheticClasses.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         run.synchronizedBatchNormalization = syncBN
         run.bucketMiB = bucketMiB
         run.seed = seed

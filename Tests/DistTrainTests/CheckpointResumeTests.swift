@@ -21,6 +21,20 @@ import Testing
         return Int(line[range.upperBound...].prefix { $0.isNumber })
     }
 
+    /// Runs `arguments` on 2 ranks, sends SIGTERM to both ranks once rank 0's log in `logDirectory` holds `steps`
+    /// steps, and returns the stopped job's result (a stopped run exits with 75).
+    static func stoppedBySIGTERM(_ arguments: [String], in directory: URL, logDirectory: String, afterSteps steps: Int,
+                                 timeout: TimeInterval = 60) throws -> CommandRunner.Result {
+        let job = try CommandRunner.Running(arguments, ranks: 2, directory: directory)
+        let log = directory.appendingPathComponent("\(logDirectory)/rank-0.jsonl")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && ProcessTree.lineCount(log) < steps { Thread.sleep(forTimeInterval: 0.005) }
+        let ranks = ProcessTree.children(of: job.process.processIdentifier)
+        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
+        for rank in ranks { kill(rank, SIGTERM) }
+        return job.wait(timeout: timeout)
+    }
+
     /// Must-hold 1: under mpirun -n 2, a run stopped by SIGTERM between steps 10 and 30 exits with the documented
     /// status 75 and, resumed with --resume auto, ends with the same parameter digest as an uninterrupted run. It
     /// validates every 8 steps, so the stop falls after a validation: the tuned thresholds, the validation history
@@ -35,15 +49,8 @@ import Testing
         #expect(whole.status == 0, "\(whole.error)")
         let expected = try #require(Self.digest(in: whole.output), "no digest in: \(whole.output)")
 
-        let job = try CommandRunner.Running(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
-                                            ranks: 2, directory: directory)
-        let log = directory.appendingPathComponent("parts-logs/rank-0.jsonl")
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && ProcessTree.lineCount(log) < 12 { Thread.sleep(forTimeInterval: 0.005) }
-        let ranks = ProcessTree.children(of: job.process.processIdentifier)
-        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
-        for rank in ranks { kill(rank, SIGTERM) }
-        let stopped = job.wait(timeout: 60)
+        let stopped = try Self.stoppedBySIGTERM(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], in: directory,
+                                                logDirectory: "parts-logs", afterSteps: 12)
         #expect(stopped.status == 75, "status \(stopped.status): \(stopped.error)")
         #expect(stopped.output.contains("stop requested by SIGTERM"), "\(stopped.output)")
 
@@ -71,6 +78,50 @@ import Testing
         let again = try CommandRunner.run(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], ranks: 2, in: directory)
         #expect(again.status == 0 && again.output.contains("nothing to train"), "\(again.output)\n\(again.error)")
         #expect(Self.digest(in: again.output) == expected)
+    }
+
+    /// Issue 16, synthetic augmentation under mpirun -n 2: 80 simulated samples (round(320 · 0.2 / 0.8)) mix into the
+    /// 320 real ones of every epoch (50 steps of 8); a run stopped by SIGTERM in its first epoch and resumed runs into
+    /// the second epoch's fresh simulated records and ends with the uninterrupted run's parameter digest. The mix is
+    /// reported once at the start, recorded in the checkpoint, and a resume with another fraction is refused by the
+    /// flag's name.
+    @Test func syntheticAugmentationResumesExactly() throws {
+        let directory = try CommandRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = Self.arguments.filter { $0 != "40" && $0 != "--max-steps" }
+            + ["--max-steps", "60", "--synthetic-fraction", "0.2", "--synthetic-classes", "LQT,PAC,Brady"]
+        let whole = try CommandRunner.run(arguments + ["--checkpoint-dir", "whole", "--log-dir", "whole-logs"], ranks: 2, in: directory)
+        #expect(whole.status == 0, "\(whole.error)")
+        let expected = try #require(Self.digest(in: whole.output), "no digest in: \(whole.output)")
+        // N real training records (320 of the 400), S = round(N · 0.2 / 0.8) simulated ones, steps of 8 over N + S.
+        let description = try #require(whole.output.range(of: "simulated-400.nc ("), "\(whole.output)")
+        let real = try #require(Int(whole.output[description.upperBound...].prefix { $0.isNumber }), "\(whole.output)")
+        let simulated = Int((Double(real) * 0.2 / 0.8).rounded())
+        let mixLines = whole.output.split(separator: "\n")
+            .filter { $0.contains("epoch: \(real) real + \(simulated) simulated (classes: Brady, PAC, LQT, SVPB;") }
+        #expect(mixLines.count == 1, "\(whole.output)")
+        #expect(whole.output.contains("\((real + simulated + 7) / 8) steps per epoch, 60 steps"), "\(whole.output)")
+
+        let stopped = try Self.stoppedBySIGTERM(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], in: directory,
+                                                logDirectory: "parts-logs", afterSteps: 20)
+        #expect(stopped.status == 75, "status \(stopped.status): \(stopped.error)")
+
+        let resumed = try CommandRunner.run(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], ranks: 2, in: directory)
+        #expect(resumed.status == 0, "\(resumed.error)")
+        let step = try #require(Self.resumedStep(in: resumed.output), "no resume line in: \(resumed.output)")
+        #expect((20...49).contains(step), "stopped at step \(step), not in the first epoch")
+        #expect(Self.digest(in: resumed.output) == expected, "\(resumed.output)")
+
+        let inspect = try CommandRunner.run(["inspect", "--json", "parts/step-000060.nc"], in: directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [String: Any], "\(inspect.error)")
+        let mix = try #require(object["syntheticMix"] as? [String: Any], "\(inspect.output)")
+        #expect(mix["fraction"] as? Double == 0.2 && mix["classWeight"] as? Double == 4)
+        #expect(mix["classCodes"] as? [String] == ["426627000", "284470004", "111975006", "63593006"], "\(mix)")
+
+        let other = try CommandRunner.run(arguments.map { $0 == "0.2" ? "0.3" : $0 } + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
+                                          ranks: 2, in: directory)
+        #expect(other.status != 0)
+        #expect(other.error.contains("was trained with --synthetic-fraction 0.2, this run asks for 0.3"), "\(other.error)")
     }
 
     /// Another world size resumes too, and says what that changes.

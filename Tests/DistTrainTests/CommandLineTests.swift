@@ -24,6 +24,10 @@ import Testing
         (["train", "--bucket-mib", "0"], "--bucket-mib must be positive"),
         (["train", "--blocks-per-stage", "2,2,2"], "--widths needs 3 positive integers, one per stage"),
         (["train", "--model-configuration", #"{"architecture":"gru"}"#], "unknown architecture 'gru'"),
+        (["train", "--synthetic-fraction", "-0.1"], "--synthetic-fraction must be in [0, 1)"),
+        (["train", "--synthetic-fraction", "1"], "--synthetic-fraction must be in [0, 1)"),
+        (["train", "--synthetic-fraction", "0.2", "--synthetic-classes", "LQT,XYZ"], "--synthetic-classes: XYZ is not a class the simulator draws"),
+        (["train", "--synthetic-classes", "LQT"], "--synthetic-classes chooses the classes of --synthetic-fraction's records"),
     ])
     func badFlagsAreExplained(arguments: [String], message: String) throws {
         let result = try CommandRunner.run(arguments)

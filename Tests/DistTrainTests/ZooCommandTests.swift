@@ -76,15 +76,8 @@ import Testing
         try #require(whole.status == 0, "\(whole.error)")
         let expected = try #require(CheckpointResumeTests.digest(in: whole.output), "no digest in: \(whole.output)")
 
-        let job = try CommandRunner.Running(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], ranks: 2,
-                                            directory: directory)
-        let log = directory.appendingPathComponent("parts-logs/rank-0.jsonl")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline && ProcessTree.lineCount(log) < 12 { Thread.sleep(forTimeInterval: 0.005) }
-        let ranks = ProcessTree.children(of: job.process.processIdentifier)
-        try #require(ranks.count == 2, "expected two rank processes under mpirun, found \(ranks)")
-        for rank in ranks { kill(rank, SIGTERM) }
-        let stopped = job.wait(timeout: 120)
+        let stopped = try CheckpointResumeTests.stoppedBySIGTERM(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"],
+                                                                 in: directory, logDirectory: "parts-logs", afterSteps: 12, timeout: 120)
         #expect(stopped.status == 75, "status \(stopped.status): \(stopped.error)")
         let resumed = try CommandRunner.run(arguments + ["--checkpoint-dir", "parts", "--log-dir", "parts-logs"], ranks: 2, in: directory)
         #expect(resumed.status == 0, "\(resumed.error)")

@@ -9,7 +9,8 @@ public struct TrainingSampleKey: Sendable, Equatable, Hashable, Codable {
     /// The MPI rank that processes the sample.
     public var rank: Int
     public var epoch: Int
-    /// The record's index in the dataset (global, not its position in a batch).
+    /// The record's index in the dataset (global, not its position in a batch); a simulated sample mixed in by
+    /// `SyntheticMixSource` has `-1 - slot`, which no dataset record has.
     public var recordIndex: Int
 
     /// The key of record `recordIndex` in `epoch` on `rank` of a run seeded with `seed`.

@@ -9,10 +9,13 @@ public struct CheckpointExpectation: Sendable, Equatable {
     public var seed: UInt64
     public var globalBatchSize: Int
     public var stepsPerEpoch: Int
+    /// The simulated records mixed into every epoch, nil for none.
+    public var syntheticMix: SyntheticMix?
 
     /// What a run with these settings requires of a checkpoint.
     public init(configuration: ModelConfiguration, classCodes: [String], optimizerKind: OptimizerKind, seed: UInt64,
-                globalBatchSize: Int, stepsPerEpoch: Int) {
+                globalBatchSize: Int, stepsPerEpoch: Int, syntheticMix: SyntheticMix? = nil) {
+        self.syntheticMix = syntheticMix
         self.configuration = configuration
         self.classCodes = classCodes
         self.optimizerKind = optimizerKind
@@ -45,6 +48,7 @@ extension CheckpointReader {
                                    run: String(expected.seed),
                                    advice: "The seed fixes the data order and dropout; pass --seed \(metadata.seed) to continue it.")
         }
+        try Self.requireSameSyntheticMix(metadata.syntheticMix, expected.syntheticMix, path: url.path)
         if metadata.globalBatchSize != expected.globalBatchSize || metadata.stepsPerEpoch != expected.stepsPerEpoch {
             throw .settingMismatch(
                 path: url.path, setting: "a global batch of",
@@ -53,6 +57,29 @@ extension CheckpointReader {
                 advice: "The batch and the number of training records fix which records each step uses; pass the "
                     + "checkpoint's --batch-size and the same data.")
         }
+    }
+
+    /// Throws, naming the flag, unless the checkpoint's synthetic augmentation is the run's: the fraction, the
+    /// favoured classes, and the simulator that draws them all fix which samples each epoch holds.
+    static func requireSameSyntheticMix(_ checkpoint: SyntheticMix?, _ run: SyntheticMix?, path: String) throws(CheckpointError) {
+        guard checkpoint != run else { return }
+        let (found, wanted) = (checkpoint?.fraction ?? 0, run?.fraction ?? 0)
+        if found != wanted {
+            throw .settingMismatch(path: path, setting: "--synthetic-fraction", checkpoint: "\(found)", run: "\(wanted)",
+                                   advice: "The fraction fixes every epoch's samples; pass --synthetic-fraction \(found) to continue it.")
+        }
+        guard let checkpoint, let run else { return }
+        if checkpoint.classCodes != run.classCodes {
+            throw .settingMismatch(path: path, setting: "--synthetic-classes", checkpoint: checkpoint.classCodes.joined(separator: ","),
+                                   run: run.classCodes.joined(separator: ","),
+                                   advice: "The classes fix which records are simulated; pass --synthetic-classes "
+                                    + "\(checkpoint.classCodes.joined(separator: ",")) to continue it.")
+        }
+        throw .settingMismatch(path: path, setting: "simulated records of",
+                               checkpoint: "simulator revision \(checkpoint.simulatorRevision), odds x\(checkpoint.classWeight)",
+                               run: "revision \(run.simulatorRevision), odds x\(run.classWeight)",
+                               advice: "This program simulates other records; continue with the program that wrote the "
+                                + "checkpoint, or start afresh with --resume none.")
     }
 
     /// Where two class lists first differ, or which codes one lacks.

@@ -61,6 +61,8 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
     /// The arithmetic the network was trained in; nil in checkpoints from before `--precision` (float32). The
     /// parameters are float32 either way.
     public var trainingPrecision: ComputePrecision?
+    /// The simulated records mixed into every epoch of training (`--synthetic-fraction`), nil for none.
+    public var syntheticMix: SyntheticMix?
     /// The metric history as JSON, owned by the training loop (stored and returned verbatim).
     public var metricHistoryJSON: String
     /// Scheduler and early-stopping state as JSON, owned by the training loop (stored and returned verbatim).
@@ -74,7 +76,8 @@ public struct CheckpointMetadata: Sendable, Equatable, Codable {
                 validationMetric: Double? = nil, softwareVersion: String, created: Date = Date(),
                 runConfigurationJSON: String = "{}", metricHistoryJSON: String = "[]", trainingStateJSON: String = "{}",
                 task: ECGTask? = nil, classWeights: [Double]? = nil, selectionMetric: String? = nil,
-                trainingPrecision: ComputePrecision? = nil) {
+                trainingPrecision: ComputePrecision? = nil, syntheticMix: SyntheticMix? = nil) {
+        self.syntheticMix = syntheticMix
         self.storedTask = task
         self.trainingPrecision = trainingPrecision
         self.classWeights = classWeights

@@ -83,7 +83,8 @@ public final class CheckpointReader {
             trainingStateJSON: try text("training_state"), task: try Self.task(attributes, path: path),
             classWeights: Self.classWeights(attributes),
             selectionMetric: try? attributes.text(named: "selection_metric"),
-            trainingPrecision: (try? attributes.text(named: "precision")).flatMap(ComputePrecision.init(rawValue:)))
+            trainingPrecision: (try? attributes.text(named: "precision")).flatMap(ComputePrecision.init(rawValue:)),
+            syntheticMix: try Self.syntheticMix(attributes, path: path))
         try Self.requireSaneSizes(metadata, path: path)
         guard let optimizerState = try read({ () throws(NetCDFError) in try Self.readOptimizerState(opened.root) }) else {
             throw .notACheckpoint(path: path, reason: "its optimizer kind is not one of "
@@ -110,6 +111,18 @@ public final class CheckpointReader {
         } catch {
             throw .notACheckpoint(path: path, reason: "its 'task' attribute is not a task (\(error))")
         }
+    }
+
+    /// The synthetic augmentation the run trained with; nil when it had none (no `synthetic_fraction` attribute).
+    private static func syntheticMix(_ attributes: NetCDFAttributes, path: String) throws(CheckpointError) -> SyntheticMix? {
+        guard let fraction = try? attributes.double(named: "synthetic_fraction") else { return nil }
+        guard case let .strings(codes)? = try? attributes.value(named: "synthetic_classes"),
+              let weight = try? attributes.double(named: "synthetic_class_weight"),
+              let revision = try? attributes.integer(named: "synthetic_simulator_revision") else {
+            throw .notACheckpoint(path: path, reason: "it has a 'synthetic_fraction' attribute without 'synthetic_classes', "
+                + "'synthetic_class_weight' and 'synthetic_simulator_revision'")
+        }
+        return SyntheticMix(fraction: fraction, classCodes: codes, classWeight: weight, simulatorRevision: Int(revision))
     }
 
     /// Refuses sizes no run writes (a damaged or hand-edited file) before anything is allocated from them: a window

@@ -8,7 +8,9 @@ import Foundation
 ///   `checkpointAttributes` such as `architecture`, `leads` and `widths` for `ncdump -h`), counters, seed, batch, class list,
 ///   software version, creation time, run configuration, metric history and training state (JSON), the
 ///   validation metric and the parameter digest; the task (`task` JSON: label kind, classes, leads, rate; and
-///   `label_kind`, `lead_names` for `ncdump -h`), the loss's `class_weights` and the `selection_metric`;
+///   `label_kind`, `lead_names` for `ncdump -h`), the loss's `class_weights` and the `selection_metric`; with
+///   `--synthetic-fraction`, `synthetic_fraction`, `synthetic_classes`, `synthetic_class_weight` and
+///   `synthetic_simulator_revision`;
 /// - one float variable per parameter and buffer, named by its `state_dict` name, with its real dimensions
 ///   (`channels_<n>`, `kernel_<n>`);
 /// - `thresholds(classes)` and `rank_state(rank, word)`;
@@ -85,6 +87,11 @@ public enum CheckpointWriter {
         }
         if let selection = metadata.selectionMetric { values.append(("selection_metric", .text(selection))) }
         if let precision = metadata.trainingPrecision { values.append(("precision", .text(precision.rawValue))) }
+        if let mix = metadata.syntheticMix {
+            values += [("synthetic_fraction", .double(mix.fraction)), ("synthetic_classes", .strings(mix.classCodes)),
+                       ("synthetic_class_weight", .double(mix.classWeight)),
+                       ("synthetic_simulator_revision", .integer(Int64(mix.simulatorRevision)))]
+        }
         for (name, value) in values {
             try attributes.set(name, to: value)
         }

@@ -22,7 +22,8 @@ public final class ECGDataset: Sendable {
     public let preparationOptions: String
     private let file: NetCDFFile
     private let signal: NetCDFVariable
-    private let scaleFactor: Float
+    /// Millivolts per stored unit (the signal variable's `scale_factor`).
+    let scaleFactor: Float
 
     /// Opens and checks the dataset file at `url` and loads its index.
     public init(contentsOf url: URL) throws(ECGDatasetError) {

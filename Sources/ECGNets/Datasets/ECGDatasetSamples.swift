@@ -93,14 +93,14 @@ public final class ECGDatasetSamples: SampleSource {
 
     /// Where sample `index` is cut from its record in `epoch`.
     public func placement(of index: Int, epoch: Int) -> ECGWindowPlacement {
-        let recordLength = dataset.records[recordIndices[index]].length
-        switch mode {
-        case let .training(seed, _):
-            var random = key(of: index, epoch: epoch, seed: seed).randomStream(for: .windowCrop)
-            return windowing.randomPlacement(recordLength: recordLength, using: &random)
-        case .evaluation:
-            return windowing.firstPlacement(recordLength: recordLength)
-        }
+        placement(recordLength: dataset.records[recordIndices[index]].length, key: trainingKey(of: index, epoch: epoch))
+    }
+
+    /// A random crop drawn from `key` (training mode), or the first window without one (evaluation mode).
+    private func placement(recordLength: Int, key: TrainingSampleKey?) -> ECGWindowPlacement {
+        guard let key else { return windowing.firstPlacement(recordLength: recordLength) }
+        var random = key.randomStream(for: .windowCrop)
+        return windowing.randomPlacement(recordLength: recordLength, using: &random)
     }
 
     /// Writes sample `index` of `epoch`: the window `[leads][length]` into `signal`, the labels into `target`.
@@ -121,20 +121,35 @@ public final class ECGDatasetSamples: SampleSource {
             }
             recordSamples = UnsafeMutableBufferPointer(rebasing: selectedBuffer[0 ..< leads * length])
         }
-        let placement = placement(of: index, epoch: epoch)
-        let window = UnsafeMutableBufferPointer(start: signal, count: leads * length)
-        try windowing.write(placement, ofRecord: UnsafeBufferPointer(recordSamples), leadCount: leads,
-                            recordName: record.id, into: window)
-        try normalization.apply(to: window, leadCount: leads, validLength: placement.validLength)
-        if case let .training(seed, augmenter?) = mode {
-            try augmenter.apply(to: window, leadCount: leads, validLength: placement.validLength,
-                                key: key(of: index, epoch: epoch, seed: seed))
-        }
+        try writeWindow(of: UnsafeBufferPointer(recordSamples), recordLength: record.length, recordName: record.id,
+                        key: trainingKey(of: index, epoch: epoch), into: signal)
         for label in 0..<classes { target[label] = Float(record.labels[label]) }
     }
 
-    /// The randomness key of sample `index` in `epoch`: rank 0 always, so that it does not depend on the rank.
-    private func key(of index: Int, epoch: Int, seed: UInt64) -> TrainingSampleKey {
-        TrainingSampleKey(seed: seed, rank: 0, epoch: epoch, recordIndex: recordIndices[index])
+    /// Cuts the window of a record whose samples are `samples` (the network's leads, `recordLength` each) into
+    /// `signal` `[leads][length]` and normalises it; in training mode the crop and the augmentation are drawn from
+    /// `key`. What `fill` does with a record read from the file, and what `SyntheticMixSource` does with a simulated
+    /// one, so both reach the network alike.
+    func writeWindow(of samples: UnsafeBufferPointer<Float>, recordLength: Int, recordName: String, key: TrainingSampleKey?,
+                     into signal: UnsafeMutablePointer<Float>) throws {
+        let placement = placement(recordLength: recordLength, key: key)
+        let window = UnsafeMutableBufferPointer(start: signal, count: leads * length)
+        try windowing.write(placement, ofRecord: samples, leadCount: leads, recordName: recordName, into: window)
+        try normalization.apply(to: window, leadCount: leads, validLength: placement.validLength)
+        if let key, case let .training(_, augmenter?) = mode {
+            try augmenter.apply(to: window, leadCount: leads, validLength: placement.validLength, key: key)
+        }
+    }
+
+    /// The training-mode key of a window: `(seed, rank 0, epoch, slot)`; nil in evaluation mode.
+    func trainingKey(slot: Int, epoch: Int) -> TrainingSampleKey? {
+        guard case let .training(seed, _) = mode else { return nil }
+        return TrainingSampleKey(seed: seed, rank: 0, epoch: epoch, recordIndex: slot)
+    }
+
+    /// The randomness key of sample `index` in `epoch` (its dataset record index; rank 0 always, so that it does not
+    /// depend on the rank); nil in evaluation mode.
+    private func trainingKey(of index: Int, epoch: Int) -> TrainingSampleKey? {
+        trainingKey(slot: recordIndices[index], epoch: epoch)
     }
 }

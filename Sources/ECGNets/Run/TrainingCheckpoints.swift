@@ -165,7 +165,8 @@ final class TrainingCheckpoints {
                 datasetPreparation: datasetPreparation, validationMetric: validationMetric, softwareVersion: DistTrainVersion.current,
                 runConfigurationJSON: runConfigurationJSON, metricHistoryJSON: metricHistoryJSON,
                 trainingStateJSON: trainingStateJSON, task: task, classWeights: classWeights?.map(Double.init),
-                selectionMetric: selectionMetric.rawValue, trainingPrecision: trainer.model.precision)
+                selectionMetric: selectionMetric.rawValue, trainingPrecision: trainer.model.precision,
+                syntheticMix: expectation.syntheticMix)
             let outcome: CheckpointSaveOutcome
             do {
                 outcome = try directory.save(step: step, validationMetric: validationMetric) { url in

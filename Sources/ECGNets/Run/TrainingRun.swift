@@ -50,6 +50,8 @@ public final class TrainingRun {
     public let model: any ECGModel
     public let trainer: DataParallelTrainer
     private let validationSource: ECGDatasetSamples?
+    /// The training samples with simulated records mixed in, when `--synthetic-fraction` asks for them.
+    public let syntheticSource: SyntheticMixSource?
     private let checkpoints: TrainingCheckpoints
     /// Steps of the whole run (epochs × steps per epoch, or `maxSteps` if fewer).
     public let totalSteps: Int
@@ -96,10 +98,15 @@ public final class TrainingRun {
         let architecture = configuration.model.sized(leads: task.leads.count, classes: task.classes.count)
         let policy = configuration.augmentation
         let augmenter = policy == .none ? nil : try ECGAugmenter(policy: policy, samplingFrequency: dataset.samplingFrequency)
-        let trainSource = try ECGDatasetSamples(dataset: dataset, recordIndices: trainRecords,
-                                                windowLength: configuration.windowLength,
-                                                mode: .training(seed: configuration.seed, augmenter: augmenter),
-                                                normalization: configuration.normalization)
+        let realSource = try ECGDatasetSamples(dataset: dataset, recordIndices: trainRecords,
+                                               windowLength: configuration.windowLength,
+                                               mode: .training(seed: configuration.seed, augmenter: augmenter),
+                                               normalization: configuration.normalization)
+        syntheticSource = configuration.syntheticFraction > 0
+            ? try SyntheticMixSource(real: realSource, fraction: configuration.syntheticFraction,
+                                     classNames: configuration.syntheticClasses)
+            : nil
+        let trainSource: SampleSource = syntheticSource ?? realSource
         let validationRecords = dataset.indices(in: .validation)
         if validationRecords.isEmpty && world.rank == 0 {
             events.message("dist-train: warning: \(dataset.url.path) has no validation records: training runs without "
@@ -111,7 +118,7 @@ public final class TrainingRun {
                                     mode: .evaluation, normalization: configuration.normalization)
         let sampler: EpochSampler
         do {
-            sampler = try EpochSampler(recordCount: trainRecords.count, worldSize: world.size,
+            sampler = try EpochSampler(recordCount: trainSource.count, worldSize: world.size,
                                        globalBatchSize: configuration.batchSize, seed: configuration.seed)
         } catch {
             throw TrainingRunError.unusableTrainingSplit(dataset: dataset.url.path, reason: "\(error)")
@@ -136,7 +143,8 @@ public final class TrainingRun {
             options: configuration.checkpoints, world: world, trainer: trainer,
             expectation: CheckpointExpectation(configuration: architecture, classCodes: dataset.classCodes,
                                                optimizerKind: configuration.optimizer, seed: configuration.seed,
-                                               globalBatchSize: configuration.batchSize, stepsPerEpoch: sampler.stepsPerEpoch),
+                                               globalBatchSize: configuration.batchSize, stepsPerEpoch: sampler.stepsPerEpoch,
+                                               syntheticMix: syntheticSource?.mix),
             synchronizedBatchNormalization: configuration.synchronizedBatchNormalization,
             runConfigurationJSON: Self.runConfigurationJSON(commandLine: configuration.commandLine, worldSize: world.size),
             windowLength: configuration.windowLength, samplingFrequency: dataset.samplingFrequency,
@@ -170,6 +178,7 @@ public final class TrainingRun {
         let startingStep = trainer.globalStep
         if world.rank == 0 {
             events.message(description)
+            if let syntheticSource { events.message("dist-train: " + syntheticSource.summary) }
             if startingStep >= totalSteps {
                 events.message("dist-train: the checkpoints already hold all \(totalSteps) steps of this run; nothing to "
                                + "train, only the report (raise --epochs to train further, or --resume none to start again)")
@@ -336,7 +345,7 @@ public final class TrainingRun {
          ("window_length", .number(Double(configuration.windowLength))), ("normalization", .string(configuration.normalization.rawValue)),
          ("seed", .number(Double(configuration.seed))), ("ranks", .number(Double(world.size))),
          ("sync_bn", .bool(configuration.synchronizedBatchNormalization)), ("precision", .string(configuration.precision.rawValue)),
-         ("selection_metric", .string(selection.rawValue))]
+         ("selection_metric", .string(selection.rawValue)), ("synthetic_fraction", .number(configuration.syntheticFraction))]
     }
 
     /// The command line of this run as JSON, stored in its checkpoints.

@@ -28,6 +28,11 @@ public struct TrainingRunConfiguration: Sendable {
     public var weightDecay: Float = 1e-5
     public var schedule = ScheduleSettings()
     public var augmentation: AugmentationPolicy = .none
+    /// Share of every epoch's samples that are simulated records (`--synthetic-fraction`, 0 for none), and the
+    /// classes their draws favour (`--synthetic-classes`; nil: the rarest of the training split). See
+    /// `SyntheticMixSource`.
+    public var syntheticFraction = 0.0
+    public var syntheticClasses: [String]?
     /// BatchNorm statistics over all ranks instead of each rank's share of the batch.
     public var synchronizedBatchNormalization = false
     /// Gradient all-reduce bucket size in MiB.
@@ -65,6 +70,16 @@ public struct TrainingRunConfiguration: Sendable {
         try require(bucketMiB > 0, "--bucket-mib must be positive.")
         try require(checkpoints.keepLast >= 1, "--keep-last must be at least 1.")
         try require(checkpoints.every >= 0, "--checkpoint-every must not be negative.")
+        try require(syntheticFraction >= 0 && syntheticFraction < 1,
+                    "--synthetic-fraction must be in [0, 1), the share of each epoch's samples that are simulated (got \(syntheticFraction)).")
+        if let syntheticClasses {
+            try require(syntheticFraction > 0, "--synthetic-classes chooses the classes of --synthetic-fraction's records; give a fraction above 0.")
+            try require(!syntheticClasses.isEmpty, "--synthetic-classes needs at least one class.")
+            if let unknown = syntheticClasses.first(where: { !SyntheticMix.isSimulatorClass($0) }) {
+                throw .invalidSetting("--synthetic-classes: \(unknown) is not a class the simulator draws; use abbreviations or "
+                    + "SNOMED-CT codes of \(SyntheticMix.simulatorClassNames).")
+            }
+        }
         try schedule.validate()
         do {
             try augmentation.validate()
