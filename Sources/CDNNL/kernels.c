@@ -101,6 +101,15 @@ static inline __attribute__((always_inline)) void store(void *restrict p, long i
     ((uint16_t *)p)[i] = (uint16_t)((bits & 0x7FFFFFFFu) > 0x7F800000u ? quiet : rounded);
 }
 
+// Calls CALL(a, b) with literal 0/1 arguments equal to the flags `a` and `b`: one specialised loop per combination.
+#define SPECIALISE2(a, b, CALL) \
+    do {                         \
+        if ((a) && (b)) CALL(1, 1);  \
+        else if (a) CALL(1, 0);      \
+        else if (b) CALL(0, 1);      \
+        else CALL(0, 0);             \
+    } while (0)
+
 static inline __attribute__((always_inline)) void bn_sum_rows(const void *restrict x, int x16, long rows, long channels,
                                                               double *restrict sums) {
     for (long r = 0; r < rows; r++)
@@ -173,10 +182,7 @@ KERNEL(bn_apply,
         const cdnnl_dropout *restrict dropout, long first_row),
        (x, x_bf16, y, y_bf16, residual, rows, channels, scale, shift, relu, dropout, first_row)) {
 #define BN_APPLY(x16, y16) bn_apply_rows(x, x16, y, y16, residual, rows, channels, scale, shift, relu, dropout, first_row)
-    if (x_bf16 && y_bf16) BN_APPLY(1, 1);
-    else if (x_bf16) BN_APPLY(1, 0);
-    else if (y_bf16) BN_APPLY(0, 1);
-    else BN_APPLY(0, 0);
+    SPECIALISE2(x_bf16, y_bf16, BN_APPLY);
 #undef BN_APPLY
 }
 
@@ -216,10 +222,7 @@ KERNEL(bn_backward_sums,
         float rectified_scale, long rows, long channels, const float *restrict mean, double *restrict sums),
        (x, x_bf16, dy, rectified, rectified_bf16, rectified_scale, rows, channels, mean, sums)) {
 #define BN_SUMS(x16, y16) bn_backward_sums_rows(x, x16, dy, rectified, y16, rectified_scale, rows, channels, mean, sums)
-    if (x_bf16 && rectified_bf16) BN_SUMS(1, 1);
-    else if (x_bf16) BN_SUMS(1, 0);
-    else if (rectified_bf16) BN_SUMS(0, 1);
-    else BN_SUMS(0, 0);
+    SPECIALISE2(x_bf16, rectified_bf16, BN_SUMS);
 #undef BN_SUMS
 }
 

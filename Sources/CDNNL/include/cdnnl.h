@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /// Arithmetic of the convolution kernels: float32 throughout, or bfloat16 inputs and weights with float32
-/// accumulation, outputs and weight gradients.
+/// accumulation and weight gradients (outputs float32 unless `cdnnl_activation_types` asks for bfloat16).
 typedef enum { CDNNL_FLOAT32 = 0, CDNNL_BFLOAT16 = 1 } cdnnl_precision;
 
 /// The shape of one 1-D convolution on one batch size and input length.
