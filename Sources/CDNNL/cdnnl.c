@@ -385,21 +385,24 @@ static dnnl_status_t make_conv_pds(cdnnl_conv *c, md_ref src, md_ref weights, md
 #endif
 
 /// The primitives, staged reorders and memories of a convolution whose primitive descriptors `make_conv_pds` or
-/// `make_conv2d_pds` has made, from its user (float32, caller's layout) and kernel-side descriptors: shared by the
-/// 1-D and 2-D convolutions. Returns 0, or -1 with `error` set.
+/// `make_conv2d_pds` has made, from its user (float32, caller's layout; `forward_src` and `forward_dst` are the
+/// activations as the caller holds them, bfloat16 or float32) and kernel-side descriptors: shared by the 1-D and 2-D
+/// convolutions. Returns 0, or -1 with `error` set.
 static int make_primitives(cdnnl_conv *c, md_ref user_src, md_ref user_dst, md_ref user_weights, md_ref user_bias,
-                           md_ref kernel_src, md_ref kernel_dst, char *error, size_t error_size) {
+                           md_ref kernel_src, md_ref kernel_dst, md_ref forward_src, md_ref forward_dst, char *error,
+                           size_t error_size) {
     CHECK(dnnl_primitive_create(&c->fwd, c->fwd_pd), "forward primitive");
     if (c->training)
         c->shared_weights = dnnl_memory_desc_equal(query(c->bwd_data_pd, dnnl_query_weights_md),
                                                    query(c->fwd_pd, dnnl_query_weights_md));
     // Kept from forward to backward: the reordered weights, when backward-data shares them. Everything else
-    // lives only during its call (backward converts the float32 source to bfloat16 again: the caller keeps
-    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time).
-    CHECK(make_staged(&c->src, user_src, kernel_src, 1, 1), "source reorder");
+    // lives only during its call (backward converts a float32 source to bfloat16 again: the caller keeps
+    // the float32 one anyway, and a second copy per layer would cost more memory than the conversion time; a
+    // bfloat16 source the kernels read as it is).
+    CHECK(make_staged(&c->src, forward_src, kernel_src, 1, 1), "source reorder");
     CHECK(make_staged(&c->weights_fwd, user_weights, query(c->fwd_pd, dnnl_query_weights_md), 1, !c->shared_weights),
           "weights reorder");
-    CHECK(make_memory(&c->dst, user_dst, DNNL_MEMORY_NONE), "destination memory");
+    CHECK(make_memory(&c->dst, forward_dst, DNNL_MEMORY_NONE), "destination memory");
     if (c->with_bias) CHECK(make_memory(&c->bias, user_bias, DNNL_MEMORY_NONE), "bias memory");
     if (c->training) {
         CHECK(dnnl_primitive_create(&c->bwd_data, c->bwd_data_pd), "backward-data primitive");
@@ -430,13 +433,17 @@ fail:
 }
 
 cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
-                              int rectify, char *error, size_t error_size) {
+                              int rectify, int activations, char *error, size_t error_size) {
     // oneDNN fits its kernels (and how they split reductions) to the creating thread's team size, so set it first:
     // a primitive made for another team size gives other bits.
     sync_threads();
     pthread_once(&g_engine_once, make_engine);
     if (g_engine_status != dnnl_success) {
         snprintf(error, error_size, "oneDNN CPU engine could not be created (status %d)", (int)g_engine_status);
+        return NULL;
+    }
+    if (activations != 0 && precision != CDNNL_BFLOAT16) {
+        snprintf(error, error_size, "bfloat16 activations need a bfloat16 convolution");
         return NULL;
     }
     cdnnl_conv *c = calloc(1, sizeof *c);
@@ -457,13 +464,17 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
     dnnl_dims_t weight_dims = {shape.out_channels, shape.in_channels, shape.kernel};
     dnnl_dims_t bias_dims = {shape.out_channels};
     dnnl_memory_desc_t user_src = {0}, user_dst = {0}, user_weights = {0}, user_bias = {0}, kernel_src = {0},
-                       kernel_dst = {0}, any_weights = {0}, any_diff_weights = {0};
+                       kernel_dst = {0}, forward_dst = {0}, any_weights = {0}, any_diff_weights = {0};
+    md_ref forward_src = NULL;
     CHECK(md_make(&user_src, 3, src_dims, dnnl_f32, dnnl_nwc), "source descriptor");
     CHECK(md_make(&user_dst, 3, dst_dims, dnnl_f32, dnnl_nwc), "destination descriptor");
     CHECK(md_make(&user_weights, 3, weight_dims, dnnl_f32, dnnl_oiw), "weights descriptor");
     CHECK(md_make(&user_bias, 1, bias_dims, dnnl_f32, dnnl_x), "bias descriptor");
     CHECK(md_make(&kernel_src, 3, src_dims, low, dnnl_nwc), "source descriptor");
     CHECK(md_make(&kernel_dst, 3, dst_dims, low, dnnl_nwc), "destination descriptor");
+    CHECK(md_make(&forward_dst, 3, dst_dims, (activations & CDNNL_DESTINATION_BFLOAT16) ? dnnl_bf16 : dnnl_f32, dnnl_nwc),
+          "destination descriptor");
+    forward_src = (activations & CDNNL_SOURCE_BFLOAT16) ? MD(kernel_src) : MD(user_src);
     CHECK(md_make(&any_weights, 3, weight_dims, low, dnnl_format_tag_any), "weights descriptor");
     CHECK(md_make(&any_diff_weights, 3, weight_dims, dnnl_f32, dnnl_format_tag_any), "weight-gradient descriptor");
     if (rectify) {
@@ -472,12 +483,13 @@ cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision,
         CHECK(append_relu(post_ops), "ReLU post-op");
         CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "post-ops");
     }
-    // Outputs and input gradients are float32 in both precisions; bfloat16 applies to what the kernels read.
-    CHECK(make_conv_pds(c, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL, MD(user_dst),
+    // Input gradients are float32 in both precisions, outputs too unless `activations` asks for bfloat16; bfloat16
+    // applies to what the kernels read.
+    CHECK(make_conv_pds(c, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL, MD(forward_dst),
                         MD(user_src), MD(any_diff_weights), MD(kernel_dst), attr),
           precision == CDNNL_BFLOAT16 ? "bfloat16 convolution descriptor" : "convolution descriptor");
-    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst), error,
-                        error_size) != 0)
+    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst),
+                        forward_src, MD(forward_dst), error, error_size) != 0)
         goto fail;
     goto done;
 fail:
@@ -487,9 +499,9 @@ done:
     // Memories and primitive descriptors keep their own copies of the descriptors.
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
-    dnnl_memory_desc_t descriptors[] = {user_src, user_dst, user_weights, user_bias,
-                                        kernel_src, kernel_dst, any_weights, any_diff_weights};
-    for (int i = 0; i < 8; i++) md_release(descriptors[i]);
+    dnnl_memory_desc_t descriptors[] = {user_src, user_dst, user_weights, user_bias, kernel_src,
+                                        kernel_dst, forward_dst, any_weights, any_diff_weights};
+    for (int i = 0; i < 9; i++) md_release(descriptors[i]);
     return c;
 }
 
@@ -520,7 +532,7 @@ const char *cdnnl_conv_implementation(const cdnnl_conv *c, int pass) {
         if (status_ != dnnl_success) return (int)status_;  \
     } while (0)
 
-int cdnnl_conv_forward(cdnnl_conv *c, const float *src, const float *weights, const float *bias, float *dst) {
+int cdnnl_conv_forward(cdnnl_conv *c, const void *src, const float *weights, const float *bias, void *dst) {
     dnnl_memory_t kernel_src, kernel_weights;
     staged *stages[] = {&c->src, &c->weights_fwd};
     RETURN_ON_ERROR(place(stages, 2, c->forward_scratch));
@@ -534,7 +546,7 @@ int cdnnl_conv_forward(cdnnl_conv *c, const float *src, const float *weights, co
     return (int)dnnl_stream_wait(stream_here());
 }
 
-int cdnnl_conv_backward(cdnnl_conv *c, const float *src, const float *diff_dst, const float *weights,
+int cdnnl_conv_backward(cdnnl_conv *c, const void *src, const float *diff_dst, const float *weights,
                         float *diff_src, float *diff_weights, float *diff_bias) {
     if (!c->training) return (int)dnnl_invalid_arguments;
     dnnl_stream_t stream = stream_here();
@@ -656,8 +668,8 @@ cdnnl_conv *cdnnl_conv2d_create(cdnnl_conv2d_shape shape, cdnnl_precision precis
     CHECK(make_conv2d_pds(c, strides, padding, MD(kernel_src), MD(any_weights), with_bias ? MD(user_bias) : NULL,
                           MD(user_dst), MD(user_src), MD(any_diff_weights), MD(kernel_dst)),
           precision == CDNNL_BFLOAT16 ? "bfloat16 2-D convolution descriptor" : "2-D convolution descriptor");
-    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst), error,
-                        error_size) != 0)
+    if (make_primitives(c, MD(user_src), MD(user_dst), MD(user_weights), MD(user_bias), MD(kernel_src), MD(kernel_dst),
+                        MD(user_src), MD(user_dst), error, error_size) != 0)
         goto fail;
     goto done;
 fail:

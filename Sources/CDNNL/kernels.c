@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
 #define CDNNL_HAVE_AVX512 1
@@ -77,23 +78,64 @@ static inline __attribute__((always_inline)) uint64_t mix64(uint64_t z) {
 
 // MARK: BatchNorm
 
-KERNEL(bn_sum, (const float *restrict x, long rows, long channels, double *restrict sums), (x, rows, channels, sums)) {
+// Activations a BatchNorm reads or writes may be bfloat16 (the upper half of a float32): `load` widens one exactly,
+// `store` rounds to nearest even as oneDNN's reorders do (a NaN stays a quiet NaN). With `bf16` a literal in each
+// specialised loop below, the branch folds away.
+static inline __attribute__((always_inline)) float load(const void *restrict p, long i, int bf16) {
+    if (!bf16) return ((const float *)p)[i];
+    uint32_t bits = (uint32_t)((const uint16_t *)p)[i] << 16;
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void store(void *restrict p, long i, float v, int bf16) {
+    if (!bf16) {
+        ((float *)p)[i] = v;
+        return;
+    }
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+    uint32_t quiet = (bits >> 16) | 0x40u;
+    ((uint16_t *)p)[i] = (uint16_t)((bits & 0x7FFFFFFFu) > 0x7F800000u ? quiet : rounded);
+}
+
+// Calls CALL(a, b) with literal 0/1 arguments equal to the flags `a` and `b`: one specialised loop per combination.
+#define SPECIALISE2(a, b, CALL) \
+    do {                         \
+        if ((a) && (b)) CALL(1, 1);  \
+        else if (a) CALL(1, 0);      \
+        else if (b) CALL(0, 1);      \
+        else CALL(0, 0);             \
+    } while (0)
+
+static inline __attribute__((always_inline)) void bn_sum_rows(const void *restrict x, int x16, long rows, long channels,
+                                                              double *restrict sums) {
+    for (long r = 0; r < rows; r++)
+        for (long c = 0; c < channels; c++) sums[c] += (double)load(x, r * channels + c, x16);
+}
+
+KERNEL(bn_sum, (const void *restrict x, int x_bf16, long rows, long channels, double *restrict sums),
+       (x, x_bf16, rows, channels, sums)) {
+    if (x_bf16) bn_sum_rows(x, 1, rows, channels, sums); else bn_sum_rows(x, 0, rows, channels, sums);
+}
+
+static inline __attribute__((always_inline)) void bn_squares_rows(const void *restrict x, int x16, long rows,
+                                                                  long channels, const float *restrict mean,
+                                                                  double *restrict sums) {
     for (long r = 0; r < rows; r++) {
-        const float *restrict xs = x + r * channels;
-        for (long c = 0; c < channels; c++) sums[c] += (double)xs[c];
+        for (long c = 0; c < channels; c++) {
+            float d = load(x, r * channels + c, x16) - mean[c];
+            sums[c] += (double)(d * d);
+        }
     }
 }
 
 KERNEL(bn_sum_squared_deviations,
-       (const float *restrict x, long rows, long channels, const float *restrict mean, double *restrict sums),
-       (x, rows, channels, mean, sums)) {
-    for (long r = 0; r < rows; r++) {
-        const float *restrict xs = x + r * channels;
-        for (long c = 0; c < channels; c++) {
-            float d = xs[c] - mean[c];
-            sums[c] += (double)(d * d);
-        }
-    }
+       (const void *restrict x, int x_bf16, long rows, long channels, const float *restrict mean, double *restrict sums),
+       (x, x_bf16, rows, channels, mean, sums)) {
+    if (x_bf16) bn_squares_rows(x, 1, rows, channels, mean, sums); else bn_squares_rows(x, 0, rows, channels, mean, sums);
 }
 
 // Element index of the dropout draw at row r, channel c: (first_row + r)·channels + c, as Dropout's over the tensor.
@@ -102,87 +144,110 @@ static inline __attribute__((always_inline)) float dropout_factor(const cdnnl_dr
     return (float)(h >> 40) * (1.0f / 16777216.0f) < d->keep ? d->scale : 0.0f;
 }
 
-KERNEL(bn_apply,
-       (const float *restrict x, float *restrict y, const float *restrict residual, long rows, long channels,
-        const float *restrict scale, const float *restrict shift, int relu, const cdnnl_dropout *restrict dropout,
-        long first_row),
-       (x, y, residual, rows, channels, scale, shift, relu, dropout, first_row)) {
+static inline __attribute__((always_inline)) void bn_apply_rows(
+    const void *restrict x, int x16, void *restrict y, int y16, const float *restrict residual, long rows,
+    long channels, const float *restrict scale, const float *restrict shift, int relu,
+    const cdnnl_dropout *restrict dropout, long first_row) {
     for (long r = 0; r < rows; r++) {
-        const float *restrict xs = x + r * channels;
-        float *restrict ys = y + r * channels;
+        const long row = r * channels;
         if (dropout) {
             const long first = (first_row + r) * channels;
-            const float *restrict rs = residual ? residual + r * channels : 0;
+            const float *restrict rs = residual ? residual + row : 0;
             for (long c = 0; c < channels; c++) {
-                float v = xs[c] * scale[c] + shift[c];
+                float v = load(x, row + c, x16) * scale[c] + shift[c];
                 if (rs) v = v + rs[c];
                 if (relu) v = rectify(v);
-                ys[c] = v * dropout_factor(dropout, first + c);
+                store(y, row + c, v * dropout_factor(dropout, first + c), y16);
             }
         } else if (residual) {
-            const float *restrict rs = residual + r * channels;
+            const float *restrict rs = residual + row;
             if (relu) {
-                for (long c = 0; c < channels; c++) ys[c] = rectify((xs[c] * scale[c] + shift[c]) + rs[c]);
+                for (long c = 0; c < channels; c++)
+                    store(y, row + c, rectify((load(x, row + c, x16) * scale[c] + shift[c]) + rs[c]), y16);
             } else {
-                for (long c = 0; c < channels; c++) ys[c] = (xs[c] * scale[c] + shift[c]) + rs[c];
+                for (long c = 0; c < channels; c++)
+                    store(y, row + c, (load(x, row + c, x16) * scale[c] + shift[c]) + rs[c], y16);
             }
         } else if (relu) {
-            for (long c = 0; c < channels; c++) ys[c] = rectify(xs[c] * scale[c] + shift[c]);
+            for (long c = 0; c < channels; c++) store(y, row + c, rectify(load(x, row + c, x16) * scale[c] + shift[c]), y16);
         } else {
-            for (long c = 0; c < channels; c++) ys[c] = xs[c] * scale[c] + shift[c];
+            for (long c = 0; c < channels; c++) store(y, row + c, load(x, row + c, x16) * scale[c] + shift[c], y16);
         }
     }
 }
 
-KERNEL(bn_backward_sums,
-       (const float *restrict x, float *restrict dy, const float *restrict rectified, float rectified_scale, long rows,
-        long channels, const float *restrict mean, double *restrict sums),
-       (x, dy, rectified, rectified_scale, rows, channels, mean, sums)) {
+KERNEL(bn_apply,
+       (const void *restrict x, int x_bf16, void *restrict y, int y_bf16, const float *restrict residual, long rows,
+        long channels, const float *restrict scale, const float *restrict shift, int relu,
+        const cdnnl_dropout *restrict dropout, long first_row),
+       (x, x_bf16, y, y_bf16, residual, rows, channels, scale, shift, relu, dropout, first_row)) {
+#define BN_APPLY(x16, y16) bn_apply_rows(x, x16, y, y16, residual, rows, channels, scale, shift, relu, dropout, first_row)
+    SPECIALISE2(x_bf16, y_bf16, BN_APPLY);
+#undef BN_APPLY
+}
+
+static inline __attribute__((always_inline)) void bn_backward_sums_rows(
+    const void *restrict x, int x16, float *restrict dy, const void *restrict rectified, int y16,
+    float rectified_scale, long rows, long channels, const float *restrict mean, double *restrict sums) {
     double *restrict products = sums + channels;
     for (long r = 0; r < rows; r++) {
-        const float *restrict xs = x + r * channels;
-        float *restrict gs = dy + r * channels;
+        const long row = r * channels;
+        float *restrict gs = dy + row;
         if (rectified && rectified_scale != 1.0f) {
-            const float *restrict ys = rectified + r * channels;
             for (long c = 0; c < channels; c++) {
-                float g = ys[c] > 0.0f ? gs[c] * rectified_scale : 0.0f;
+                float g = load(rectified, row + c, y16) > 0.0f ? gs[c] * rectified_scale : 0.0f;
                 gs[c] = g;
                 sums[c] += (double)g;
-                products[c] += (double)(g * (xs[c] - mean[c]));
+                products[c] += (double)(g * (load(x, row + c, x16) - mean[c]));
             }
         } else if (rectified) {
-            const float *restrict ys = rectified + r * channels;
             for (long c = 0; c < channels; c++) {
-                float g = ys[c] > 0.0f ? gs[c] : 0.0f;
+                float g = load(rectified, row + c, y16) > 0.0f ? gs[c] : 0.0f;
                 gs[c] = g;
                 sums[c] += (double)g;
-                products[c] += (double)(g * (xs[c] - mean[c]));
+                products[c] += (double)(g * (load(x, row + c, x16) - mean[c]));
             }
         } else {
             for (long c = 0; c < channels; c++) {
                 float g = gs[c];
                 sums[c] += (double)g;
-                products[c] += (double)(g * (xs[c] - mean[c]));
+                products[c] += (double)(g * (load(x, row + c, x16) - mean[c]));
             }
         }
     }
 }
 
-KERNEL(bn_backward_input,
-       (const float *restrict x, const float *dy, float *dx, long rows, long channels,
-        const float *restrict coefficients, const float *restrict mean, const float *restrict inverse_std),
-       (x, dy, dx, rows, channels, coefficients, mean, inverse_std)) {
+KERNEL(bn_backward_sums,
+       (const void *restrict x, int x_bf16, float *restrict dy, const void *restrict rectified, int rectified_bf16,
+        float rectified_scale, long rows, long channels, const float *restrict mean, double *restrict sums),
+       (x, x_bf16, dy, rectified, rectified_bf16, rectified_scale, rows, channels, mean, sums)) {
+#define BN_SUMS(x16, y16) bn_backward_sums_rows(x, x16, dy, rectified, y16, rectified_scale, rows, channels, mean, sums)
+    SPECIALISE2(x_bf16, rectified_bf16, BN_SUMS);
+#undef BN_SUMS
+}
+
+static inline __attribute__((always_inline)) void bn_backward_input_rows(
+    const void *restrict x, int x16, const float *dy, float *dx, long rows, long channels,
+    const float *restrict coefficients, const float *restrict mean, const float *restrict inverse_std) {
     const float *restrict k0 = coefficients, *restrict k1 = coefficients + channels,
                           *restrict k2 = coefficients + 2 * channels;
     for (long r = 0; r < rows; r++) {
-        const float *restrict xs = x + r * channels;
-        const float *gs = dy + r * channels;  // may be dx itself (in place): each element is read before it is written
-        float *out = dx + r * channels;
+        const long row = r * channels;
+        const float *gs = dy + row;  // may be dx itself (in place): each element is read before it is written
+        float *out = dx + row;
         for (long c = 0; c < channels; c++) {
-            float xhat = (xs[c] - mean[c]) * inverse_std[c];
+            float xhat = (load(x, row + c, x16) - mean[c]) * inverse_std[c];
             out[c] = k0[c] * ((gs[c] - k1[c]) - xhat * k2[c]);
         }
     }
+}
+
+KERNEL(bn_backward_input,
+       (const void *restrict x, int x_bf16, const float *dy, float *dx, long rows, long channels,
+        const float *restrict coefficients, const float *restrict mean, const float *restrict inverse_std),
+       (x, x_bf16, dy, dx, rows, channels, coefficients, mean, inverse_std)) {
+    if (x_bf16) bn_backward_input_rows(x, 1, dy, dx, rows, channels, coefficients, mean, inverse_std);
+    else bn_backward_input_rows(x, 0, dy, dx, rows, channels, coefficients, mean, inverse_std);
 }
 
 // MARK: Elementwise

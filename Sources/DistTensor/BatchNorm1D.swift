@@ -18,6 +18,9 @@ public final class BatchNorm1D {
     /// When set, training statistics and their gradients are summed over the group's ranks (sync BN), so
     /// the result does not depend on how the batch is split.
     public var synchronization: ProcessGroup?
+    /// Writes the output as bfloat16, for a bfloat16 convolution that reads it next (the rounding that convolution
+    /// would apply anyway, done once, in half the memory). The input may be bfloat16 either way.
+    public var bfloat16Output = false
 
     private var input: Tensor?
     /// The output of a training forward that applied ReLU: backward passes gradient only where it is positive,
@@ -69,7 +72,7 @@ public final class BatchNorm1D {
         let draw = dropout.flatMap { $0.probability > 0 ? cdnnl_dropout(key: $0.key, keep: 1 - $0.probability,
                                                                        scale: 1 / (1 - $0.probability)) : nil }
         let rows = x.shape[0] * x.shape[1]
-        let y = output.tensor(x.shape)
+        let y = output.tensor(x.shape, bfloat16: bfloat16Output)
         let (gamma, beta) = (store.value(weight), store.value(bias))
         let (runMean, runVar) = (store.buffer(runningMean), store.buffer(runningVariance))
         if training {
@@ -90,18 +93,24 @@ public final class BatchNorm1D {
             for c in 0..<channels { (scale[c], shift[c]) = (epilogue.scale[c], epilogue.shift[c]) }
         }
         let channels = self.channels
-        let shared = UncheckedSendable((x.base, y.base, residual?.base, scale, shift))
+        let (xLow, yLow) = (x.isBFloat16, y.isBFloat16)
+        let shared = UncheckedSendable((Activation(x), Activation(y), residual?.base, scale, shift))
         Parallel.forEachChunk(rows, grain: 64) { range in
             let (x, y, residual, scale, shift) = shared.value
             let offset = range.lowerBound * channels
             let apply = { (mask: UnsafePointer<cdnnl_dropout>?) in
-                cdnnl_bn_apply(x + offset, y + offset, residual.map { $0 + offset }, range.count, channels, scale, shift,
-                               rectify ? 1 : 0, mask, range.lowerBound)
+                cdnnl_bn_apply(x.at(offset), xLow ? 1 : 0, y.at(offset), yLow ? 1 : 0, residual.map { $0 + offset },
+                               range.count, channels, scale, shift, rectify ? 1 : 0, mask, range.lowerBound)
             }
             if let draw { withUnsafePointer(to: draw) { apply($0) } } else { apply(nil) }
         }
         return y
     }
+
+    /// The storage `forward` writes an output of `shape` into (bfloat16 with `bfloat16Output`), for a convolution
+    /// with this BatchNorm folded in (`evaluationEpilogue`) to write its output there: evaluation then holds no
+    /// activation memory that training does not.
+    public func outputTensor(_ shape: [Int]) -> Tensor { output.tensor(shape, bfloat16: bfloat16Output) }
 
     /// Evaluation-mode normalisation as a per-channel affine map `γ(x − μ_run)/√(σ²_run + ε) + β`, for a
     /// convolution to fold into its weights (`rectify` adds the ReLU that follows).
@@ -124,11 +133,11 @@ public final class BatchNorm1D {
         // Per channel: Σ dy and Σ dy·(x − μ) over this rank's batch. After a fused ReLU (and dropout), dy is first
         // zeroed where the output was not positive (and scaled where it was), in the same pass.
         let mean = self.mean
-        let (rectified, rectifiedScale) = (self.rectified?.base, self.rectifiedScale)
+        let (input, rectified, rectifiedScale) = (Activation(x), self.rectified.map(Activation.init), self.rectifiedScale)
         var sums = blockSums(rows: rows, sets: 2) { range, partial in
             let offset = range.lowerBound * channels
-            cdnnl_bn_backward_sums(x.base + offset, dy.base + offset, rectified.map { $0 + offset }, rectifiedScale,
-                                   range.count, channels, mean, partial)
+            cdnnl_bn_backward_sums(input.at(offset), input.low, dy.base + offset, rectified?.at(offset), rectified?.low ?? 0,
+                                   rectifiedScale, range.count, channels, mean, partial)
         }
         for c in 0..<channels { sums[channels + c] *= Double(inverseStd[c]) }
         // dβ and dγ take this rank's sums (the gradient all-reduce adds the other ranks'); dx needs the
@@ -148,11 +157,11 @@ public final class BatchNorm1D {
             coefficients[channels + c] = Float(sums[c] / count)
             coefficients[2 * channels + c] = Float(sums[channels + c] / count)
         }
-        let shared = UncheckedSendable((x.base, dy.base, dx.base, coefficients, mean, inverseStd))
+        let shared = UncheckedSendable((input, dy.base, dx.base, coefficients, mean, inverseStd))
         Parallel.forEachChunk(rows, grain: 64) { range in
             let (x, dy, dx, k, mean, inverseStd) = shared.value
             let offset = range.lowerBound * channels
-            cdnnl_bn_backward_input(x + offset, dy + offset, dx + offset, range.count, channels, k, mean, inverseStd)
+            cdnnl_bn_backward_input(x.at(offset), x.low, dy + offset, dx + offset, range.count, channels, k, mean, inverseStd)
         }
         return dx
     }
@@ -162,8 +171,9 @@ public final class BatchNorm1D {
     /// is one.
     private func computeBatchStatistics(_ x: Tensor, rows: Int) {
         let channels = self.channels
+        let input = Activation(x)
         var sums = blockSums(rows: rows, sets: 1) { range, partial in
-            cdnnl_bn_sum(x.base + range.lowerBound * channels, range.count, channels, partial)
+            cdnnl_bn_sum(input.at(range.lowerBound * channels), input.low, range.count, channels, partial)
         }
         sums.append(Double(rows))
         sums.withUnsafeMutableBufferPointer { synchronize($0) }
@@ -172,7 +182,8 @@ public final class BatchNorm1D {
         for c in 0..<channels { mean[c] = Float(sums[c] / total) }
         let mean = self.mean
         var squares = blockSums(rows: rows, sets: 1) { range, partial in
-            cdnnl_bn_sum_squared_deviations(x.base + range.lowerBound * channels, range.count, channels, mean, partial)
+            cdnnl_bn_sum_squared_deviations(input.at(range.lowerBound * channels), input.low, range.count, channels, mean,
+                                            partial)
         }
         squares.withUnsafeMutableBufferPointer { synchronize($0) }
         for c in 0..<channels {
@@ -218,4 +229,18 @@ public final class BatchNorm1D {
             group.abort(message: "synchronised BatchNorm: \(error)")
         }
     }
+}
+
+/// An activation's memory as the CDNNL loops take it: float32 or bfloat16 elements (`low` 1) from `base`.
+private struct Activation: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let low: Int32
+
+    init(_ tensor: Tensor) {
+        base = UnsafeMutableRawPointer(tensor.base)
+        low = tensor.isBFloat16 ? 1 : 0
+    }
+
+    /// The address of element `index`.
+    func at(_ index: Int) -> UnsafeMutableRawPointer { base + index * (low == 1 ? 2 : 4) }
 }

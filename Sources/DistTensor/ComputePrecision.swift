@@ -2,8 +2,9 @@ import CDNNL
 import Foundation
 
 /// The arithmetic of the convolutions, as PyTorch's CPU autocast: `float32` throughout, or `bfloat16`
-/// inputs and weights (8-bit mantissa) with float32 accumulation, outputs, weight gradients, master weights,
-/// optimizer state, BatchNorm statistics and loss.
+/// inputs and weights (8-bit mantissa) with float32 accumulation, weight gradients, master weights, optimizer
+/// state, BatchNorm statistics and loss; outputs are float32 unless a network keeps them in bfloat16
+/// (`Conv1D.bfloat16Output`, as ResNet1D does inside its blocks).
 public enum ComputePrecision: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case float32 = "fp32"
     case bfloat16 = "bf16"

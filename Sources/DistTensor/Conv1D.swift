@@ -20,6 +20,9 @@ public final class Conv1D {
     public var computesInputGradient = true
     /// The arithmetic of forward and backward.
     public var precision: ComputePrecision = .float32
+    /// In bfloat16, a training forward writes its output as bfloat16 (for a BatchNorm that reads it so), halving the
+    /// memory the output holds until backward; as PyTorch's autocast, which rounds every convolution's output.
+    public var bfloat16Output = false
 
     private let workspace: Workspace
     private var input: Tensor?
@@ -62,16 +65,29 @@ public final class Conv1D {
     /// `y = conv(x)` for `x` of `[N, L, inChannels]`, keeping `x` for `backward`. With an `epilogue` (an
     /// evaluation-mode BatchNorm, and the ReLU after it) the result is `epilogue(conv(x))`, computed by
     /// folding the affine map into the weights and bias and the ReLU into oneDNN's post-op; such a forward
-    /// has no backward.
-    public func forward(_ x: Tensor, _ store: ParameterStore, epilogue: ChannelEpilogue? = nil) -> Tensor {
+    /// has no backward. `x` may be bfloat16 in that precision (read as it is); `y` is bfloat16 in a training
+    /// forward with `bfloat16Output`. `destination` (of the output's shape, bfloat16 or not) receives the output
+    /// instead of this layer's own storage: where a folded BatchNorm's output would go.
+    public func forward(_ x: Tensor, _ store: ParameterStore, epilogue: ChannelEpilogue? = nil,
+                        into destination: Tensor? = nil) -> Tensor {
         precondition(x.shape.count == 3 && x.shape[2] == inChannels,
                      "Conv1D expects [N, L, \(inChannels)] (channels last), got \(x.shape)")
+        precondition(!x.isBFloat16 || precision == .bfloat16, "Conv1D in \(precision) given a bfloat16 input")
         let (batch, length) = (x.shape[0], x.shape[1])
         let outLength = outputLength(length)
         precondition(outLength > 0, "input of length \(length) is shorter than the kernel")
-        let y = output.tensor([batch, outLength, outChannels])
+        let y: Tensor
+        if let destination {
+            precondition(destination.shape == [batch, outLength, outChannels], "Conv1D destination \(destination.shape)")
+            y = destination
+        } else {
+            y = output.tensor([batch, outLength, outChannels], bfloat16: bfloat16Output && precision == .bfloat16 && epilogue == nil)
+        }
+        let lowOutput = y.isBFloat16
+        precondition(!lowOutput || precision == .bfloat16, "Conv1D in \(precision) given a bfloat16 destination")
         let key = ConvolutionPrimitive.Key(batch: batch, length: length, precision: precision, training: epilogue == nil,
-                                           bias: bias != nil || epilogue != nil, rectify: epilogue?.rectify ?? false)
+                                           bias: bias != nil || epilogue != nil, rectify: epilogue?.rectify ?? false,
+                                           bfloat16Source: x.isBFloat16, bfloat16Output: lowOutput)
         let primitive = self.primitive(key)
         var w = UnsafePointer(store.value(weight))
         var b = bias.map { UnsafePointer(store.value($0)) }
@@ -142,6 +158,13 @@ final class ConvolutionPrimitive {
         let training: Bool
         let bias: Bool
         let rectify: Bool
+        /// The source the caller holds, and the output the forward writes, are bfloat16 (`cdnnl_activation_types`).
+        var bfloat16Source = false
+        var bfloat16Output = false
+
+        var activations: Int32 {
+            (bfloat16Source ? Int32(CDNNL_SOURCE_BFLOAT16.rawValue) : 0) | (bfloat16Output ? Int32(CDNNL_DESTINATION_BFLOAT16.rawValue) : 0)
+        }
     }
 
     let handle: OpaquePointer
@@ -150,7 +173,7 @@ final class ConvolutionPrimitive {
     convenience init(shape: cdnnl_conv_shape, key: Key) {
         self.init(key: key, shape: "\(shape)") { message, size in
             cdnnl_conv_create(shape, key.precision.cValue, key.training ? 1 : 0, key.bias ? 1 : 0, key.rectify ? 1 : 0,
-                              message, size)
+                              key.activations, message, size)
         }
     }
 

@@ -28,9 +28,15 @@ public final class TensorStorage: @unchecked Sendable {
 ///
 /// A `Tensor` is a view of a `TensorStorage`: copying the struct shares the values, so a
 /// tensor a layer returns is valid until that layer's next forward call.
+///
+/// **bfloat16 activations.** In a bfloat16 network some activations (a convolution's output, and what the next
+/// convolution reads) are held as bfloat16, two per Float32 slot of the storage (`isBFloat16`): only the layers that
+/// write and read them (`Conv1D`, `BatchNorm1D`) touch their values, through `base` as raw memory.
 public struct Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let storage: TensorStorage
+    /// True when the elements are bfloat16 (the upper halves of float32 values), two per storage slot.
+    public let isBFloat16: Bool
 
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
@@ -39,6 +45,7 @@ public struct Tensor: @unchecked Sendable {
     public init(zeros shape: [Int]) {
         self.shape = shape
         storage = TensorStorage(count: shape.reduce(1, *))
+        isBFloat16 = false
     }
 
     /// A tensor holding a copy of `values`, which must have `shape.reduce(1, *)` elements.
@@ -53,7 +60,20 @@ public struct Tensor: @unchecked Sendable {
         precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) exceeds storage of \(storage.count)")
         self.shape = shape
         self.storage = storage
+        isBFloat16 = false
     }
+
+    /// A bfloat16 view of `storage` (two elements per Float32 slot).
+    public init(bfloat16Shape shape: [Int], storage: TensorStorage) {
+        precondition(Tensor.slots(shape.reduce(1, *), bfloat16: true) <= storage.count,
+                     "bfloat16 shape \(shape) exceeds storage of \(storage.count)")
+        self.shape = shape
+        self.storage = storage
+        isBFloat16 = true
+    }
+
+    /// Float32 slots that `count` elements take.
+    static func slots(_ count: Int, bfloat16: Bool) -> Int { bfloat16 ? (count + 1) / 2 : count }
 
     /// The first element; the tensor's values follow contiguously.
     public var base: UnsafeMutablePointer<Float> { storage.base }
@@ -68,23 +88,31 @@ public struct Tensor: @unchecked Sendable {
         try body(UnsafeMutableBufferPointer(start: storage.base, count: count))
     }
 
-    /// A copy of the values as an array.
-    public var array: [Float] { withUnsafeBufferPointer { Array($0) } }
+    /// A copy of the values as an array (bfloat16 ones widened).
+    public var array: [Float] {
+        guard isBFloat16 else { return withUnsafeBufferPointer { Array($0) } }
+        let halves = UnsafeRawPointer(base).assumingMemoryBound(to: UInt16.self)
+        return (0..<count).map { Float(bitPattern: UInt32(halves[$0]) << 16) }
+    }
 }
 
-/// Storage a layer writes its results into, reallocated only when the needed size grows.
+/// Storage a layer writes its results into, reallocated only when the needed size grows or the element type
+/// changes (so a layer that writes bfloat16 in training and float32 in evaluation holds one size at a time).
 struct ReusableStorage {
     private var storage: TensorStorage?
+    private var holdsBFloat16 = false
 
-    /// A tensor of `shape` backed by reused storage; its previous contents are unspecified.
-    mutating func tensor(_ shape: [Int]) -> Tensor {
-        let needed = shape.reduce(1, *)
-        if let storage, storage.count >= needed {
-            return Tensor(shape: shape, storage: storage)
+    /// A tensor of `shape` (of bfloat16 elements when `bfloat16`) backed by reused storage; its previous contents
+    /// are unspecified.
+    mutating func tensor(_ shape: [Int], bfloat16: Bool = false) -> Tensor {
+        let needed = Tensor.slots(shape.reduce(1, *), bfloat16: bfloat16)
+        if let current = storage, current.count >= needed, holdsBFloat16 == bfloat16 {
+            return bfloat16 ? Tensor(bfloat16Shape: shape, storage: current) : Tensor(shape: shape, storage: current)
         }
+        storage = nil  // freed before the replacement is allocated
         let fresh = TensorStorage(count: needed)
-        storage = fresh
-        return Tensor(shape: shape, storage: fresh)
+        (storage, holdsBFloat16) = (fresh, bfloat16)
+        return bfloat16 ? Tensor(bfloat16Shape: shape, storage: fresh) : Tensor(shape: shape, storage: fresh)
     }
 }
 

@@ -100,6 +100,55 @@ import Testing
         }
     }
 
+    /// A bfloat16 block interior as ResNet1D runs it in training (conv1 writes bfloat16, BatchNorm reads it and writes its
+    /// ReLU'd output in bfloat16, conv2 reads that as it is) against the same layers on float32 activations holding
+    /// the same values: conv1's bfloat16 output is its float32 output rounded (within half a bfloat16 step, up to
+    /// float32 accumulation slack), and everything downstream of it, BatchNorm's output rounded to nearest even, conv2's
+    /// output and every gradient, is bit for bit what float32 activations of the same values give.
+    @Test func bfloat16ActivationsGiveTheBitsOfTheirFloat32Values() {
+        let (batch, channels, length) = (3, 16, 45)
+        var layout = ParameterLayout()
+        let workspace = Workspace()
+        func layers() -> (Conv1D, BatchNorm1D, Conv1D) {
+            (Conv1D(name: "c1", inChannels: 8, outChannels: channels, kernelSize: 7, stride: 2, padding: 3, layout: &layout,
+                    workspace: workspace),
+             BatchNorm1D(name: "b1", channels: channels, layout: &layout),
+             Conv1D(name: "c2", inChannels: channels, outChannels: channels, kernelSize: 7, padding: 3, layout: &layout,
+                    workspace: workspace))
+        }
+        let (conv1, norm, conv2) = layers()
+        let store = randomStore(layout, seed: 61)
+        for conv in [conv1, conv2] { conv.precision = .bfloat16 }
+        let x = Elementwise.transposeLastTwo(randomTensor([batch, 8, length], seed: 62))
+        let y32 = conv1.forward(x, store).array
+        conv1.bfloat16Output = true
+        let y16 = conv1.forward(x, store)
+        #expect(y16.isBFloat16 && y16.shape == [batch, conv1.outputLength(length), channels])
+        let worst = zip(y16.array, y32).map { abs($0 - $1) / (abs($1) / 256 + 1e-6) }.max() ?? .infinity
+        #expect(worst <= 1, "conv1's bfloat16 output is \(worst)× half a bfloat16 step from its float32 output")
+
+        // The float32 twin: the same layers fed float32 tensors holding the bfloat16 values.
+        func run(_ input: Tensor, low: Bool) -> (h: [Float], z: [Float], dx: [Float], dw: [Float], dGamma: [Float]) {
+            store.zeroGradients()
+            norm.bfloat16Output = low
+            let h = norm.forward(input, store, training: true, rectify: true, dropout: (0.25, 99))
+            #expect(h.isBFloat16 == low)
+            let z = conv2.forward(h, store)
+            let dz = Elementwise.transposeLastTwo(randomTensor([batch, channels, z.shape[1]], seed: 63))
+            let dx = norm.backward(conv2.backward(dz, store), store, inPlace: true)
+            return (h.array, z.array, dx.array, Array(UnsafeBufferPointer(start: store.gradient(conv2.weight), count: conv2.weight.count)),
+                    Array(UnsafeBufferPointer(start: store.gradient(norm.weight), count: channels)))
+        }
+        let twin = run(Tensor(shape: y16.shape, values: y16.array), low: false)
+        let low = run(y16, low: true)
+        #expect(KernelTests.bits(low.h) == KernelTests.bits(KernelTests.widened(twin.h.map(KernelTests.bfloat16))),
+                "BatchNorm's bfloat16 output is its float32 output rounded to nearest even")
+        for (what, a, b) in [("conv2 output", low.z, twin.z), ("input gradient", low.dx, twin.dx),
+                             ("conv2 weight gradient", low.dw, twin.dw), ("BatchNorm weight gradient", low.dGamma, twin.dGamma)] {
+            #expect(KernelTests.bits(a) == KernelTests.bits(b), "\(what) differs from the float32 twin's")
+        }
+    }
+
     @Test func batchNormalisationMatchesPlainLoops() {
         var layout = ParameterLayout()
         let norm = BatchNorm1D(name: "bn", channels: 5, layout: &layout)

@@ -105,18 +105,18 @@ import Testing
             var y = [Float](repeating: 1, count: x.count), yRelu = y, yResidual = y, yDropped = y
             var gradient = dy, plainGradient = dy, scaledGradient = dy
             var inputGradient = [Float](repeating: 1, count: x.count), inPlace = dy
-            cdnnl_bn_sum(x, rows, channels, &outSum)
-            cdnnl_bn_sum_squared_deviations(x, rows, channels, mean, &outSquares)
-            cdnnl_bn_apply(x, &y, nil, rows, channels, scale, shift, 0, nil, 0)
-            cdnnl_bn_apply(x, &yRelu, nil, rows, channels, scale, shift, 1, nil, 0)
-            cdnnl_bn_apply(x, &yResidual, residual, rows, channels, scale, shift, 1, nil, 0)
-            withUnsafePointer(to: draw) { cdnnl_bn_apply(x, &yDropped, residual, rows, channels, scale, shift, 1, $0, firstRow) }
-            cdnnl_bn_backward_sums(x, &gradient, rectified, 1, rows, channels, mean, &outBackward)
-            cdnnl_bn_backward_sums(x, &plainGradient, nil, 1, rows, channels, mean, &outPlain)
-            cdnnl_bn_backward_sums(x, &scaledGradient, rectified, draw.scale, rows, channels, mean, &outScaled)
-            cdnnl_bn_backward_input(x, dy, &inputGradient, rows, channels, k, mean, inverseStd)
+            cdnnl_bn_sum(x, 0, rows, channels, &outSum)
+            cdnnl_bn_sum_squared_deviations(x, 0, rows, channels, mean, &outSquares)
+            cdnnl_bn_apply(x, 0, &y, 0, nil, rows, channels, scale, shift, 0, nil, 0)
+            cdnnl_bn_apply(x, 0, &yRelu, 0, nil, rows, channels, scale, shift, 1, nil, 0)
+            cdnnl_bn_apply(x, 0, &yResidual, 0, residual, rows, channels, scale, shift, 1, nil, 0)
+            withUnsafePointer(to: draw) { cdnnl_bn_apply(x, 0, &yDropped, 0, residual, rows, channels, scale, shift, 1, $0, firstRow) }
+            cdnnl_bn_backward_sums(x, 0, &gradient, rectified, 0, 1, rows, channels, mean, &outBackward)
+            cdnnl_bn_backward_sums(x, 0, &plainGradient, nil, 0, 1, rows, channels, mean, &outPlain)
+            cdnnl_bn_backward_sums(x, 0, &scaledGradient, rectified, 0, draw.scale, rows, channels, mean, &outScaled)
+            cdnnl_bn_backward_input(x, 0, dy, &inputGradient, rows, channels, k, mean, inverseStd)
             inPlace.withUnsafeMutableBufferPointer { g in
-                cdnnl_bn_backward_input(x, g.baseAddress!, g.baseAddress!, rows, channels, k, mean, inverseStd)
+                cdnnl_bn_backward_input(x, 0, g.baseAddress!, g.baseAddress!, rows, channels, k, mean, inverseStd)
             }
             let widen = { (values: [Float]) in Self.bits(values).map(UInt64.init) }
             return ["sum": Self.bits(outSum), "squares": Self.bits(outSquares), "apply": widen(y), "apply relu": widen(yRelu),
@@ -133,6 +133,76 @@ import Testing
                 "plain sums": Self.bits(plainSums), "plain dy": widen(dy), "dx": widen(dx), "dx in place": widen(dx)]
             for (name, bits) in expected {
                 #expect(result[name] == bits, "\(name), \(rows) x \(channels), variant \(variant == 0 ? "portable" : "AVX-512")")
+            }
+        }
+    }
+
+    /// `v` rounded to the nearest bfloat16 (ties to an even significand), found by comparing distances in Float64
+    /// (not by the bit trick the kernels use); a NaN as a quiet NaN. For finite values below bfloat16's largest.
+    static func bfloat16(_ v: Float) -> UInt16 {
+        if v.isNaN { return 0x7FC0 }
+        let truncated = v.bitPattern & 0xFFFF_0000
+        if v.isInfinite || Float(bitPattern: truncated) == v { return UInt16(truncated >> 16) }
+        let below = Double(Float(bitPattern: truncated)), above = Double(Float(bitPattern: truncated + 0x1_0000))
+        let (lower, upper) = (abs(Double(v) - below), abs(above - Double(v)))
+        let up = lower > upper || (lower == upper && (truncated >> 16) & 1 == 1)
+        return UInt16((up ? truncated + 0x1_0000 : truncated) >> 16)
+    }
+
+    /// A bfloat16 bit pattern, every NaN as one (as `bits`).
+    static func quieted(_ h: UInt16) -> UInt64 { UInt64(h & 0x7FFF > 0x7F80 ? 0x7FC0 : h) }
+
+    static func widened(_ h: [UInt16]) -> [Float] { h.map { Float(bitPattern: UInt32($0) << 16) } }
+
+    /// The BatchNorm loops on bfloat16 activations: a bfloat16 input gives exactly what its float32 widening gives
+    /// (the loops widen, then compute as before), and a bfloat16 output is the float32 result rounded to nearest even;
+    /// both variants alike.
+    @Test(arguments: shapes)
+    func batchNormalisationLoopsOnBFloat16(_ shape: (rows: Int, channels: Int)) {
+        let (rows, channels) = shape
+        let x16 = Self.values(rows * channels, seed: 21).map(Self.bfloat16)
+        let rectified16 = Self.values(rows * channels, seed: 22).map(Self.bfloat16)
+        let (x, rectified) = (Self.widened(x16), Self.widened(rectified16))
+        let dy = Self.values(rows * channels, seed: 23), residual = Self.values(rows * channels, seed: 24)
+        let mean = Self.values(channels, seed: 25), inverseStd = Self.values(channels, seed: 26).map(abs)
+        let scale = Self.values(channels, seed: 27), shift = Self.values(channels, seed: 28)
+        let k = Self.values(3 * channels, seed: 29)
+        let draw = cdnnl_dropout(key: 0xB16, keep: 0.75, scale: 1 / 0.75)
+        let widen = { (values: [Float]) in Self.bits(values).map(UInt64.init) }
+        for (variant, result) in Self.eachVariant({ () -> [String: ([UInt64], [UInt64])] in
+            var sum32 = [Double](repeating: 0.5, count: channels), sum16 = sum32, squares32 = sum32, squares16 = sum32
+            cdnnl_bn_sum(x, 0, rows, channels, &sum32)
+            cdnnl_bn_sum(x16, 1, rows, channels, &sum16)
+            cdnnl_bn_sum_squared_deviations(x, 0, rows, channels, mean, &squares32)
+            cdnnl_bn_sum_squared_deviations(x16, 1, rows, channels, mean, &squares16)
+            var y32 = [Float](repeating: 1, count: x.count), y16in = y32
+            var y16out = [UInt16](repeating: 1, count: x.count), y16both = y16out
+            withUnsafePointer(to: draw) { mask in
+                cdnnl_bn_apply(x, 0, &y32, 0, residual, rows, channels, scale, shift, 1, mask, 2)
+                cdnnl_bn_apply(x16, 1, &y16in, 0, residual, rows, channels, scale, shift, 1, mask, 2)
+                cdnnl_bn_apply(x, 0, &y16out, 1, residual, rows, channels, scale, shift, 1, mask, 2)
+                cdnnl_bn_apply(x16, 1, &y16both, 1, residual, rows, channels, scale, shift, 1, mask, 2)
+            }
+            var plain32 = [Float](repeating: 1, count: x.count), plain16 = plain32
+            cdnnl_bn_apply(x, 0, &plain32, 0, nil, rows, channels, scale, shift, 0, nil, 0)
+            cdnnl_bn_apply(x16, 1, &plain16, 0, nil, rows, channels, scale, shift, 0, nil, 0)
+            var sums32 = [Double](repeating: 0.25, count: 2 * channels), sums16 = sums32
+            var (g32, g16) = (dy, dy)
+            cdnnl_bn_backward_sums(x, 0, &g32, rectified, 0, draw.scale, rows, channels, mean, &sums32)
+            cdnnl_bn_backward_sums(x16, 1, &g16, rectified16, 1, draw.scale, rows, channels, mean, &sums16)
+            var dx32 = [Float](repeating: 1, count: x.count), dx16 = dx32
+            cdnnl_bn_backward_input(x, 0, dy, &dx32, rows, channels, k, mean, inverseStd)
+            cdnnl_bn_backward_input(x16, 1, dy, &dx16, rows, channels, k, mean, inverseStd)
+            let rounded = y32.map(Self.bfloat16).map(UInt64.init)
+            return ["sum": (Self.bits(sum32), Self.bits(sum16)), "squares": (Self.bits(squares32), Self.bits(squares16)),
+                    "apply": (widen(y32), widen(y16in)), "apply plain": (widen(plain32), widen(plain16)),
+                    "apply to bfloat16": (rounded, y16out.map(Self.quieted)),
+                    "apply bfloat16 to bfloat16": (rounded, y16both.map(Self.quieted)),
+                    "backward sums": (Self.bits(sums32), Self.bits(sums16)), "masked dy": (widen(g32), widen(g16)),
+                    "dx": (widen(dx32), widen(dx16))]
+        }).enumerated() {
+            for (name, (float32, bfloat16)) in result {
+                #expect(float32 == bfloat16, "\(name), \(rows) x \(channels), variant \(variant == 0 ? "portable" : "AVX-512")")
             }
         }
     }

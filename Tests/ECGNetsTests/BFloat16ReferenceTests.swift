@@ -14,7 +14,9 @@ import Testing
 /// up to 2u relatively; the products' errors are independent with random signs, so a dot product is off by
 /// about √2·u of the root-mean-square size of its result. PyTorch's autocast also rounds each convolution's
 /// output and what BatchNorm, ReLU, the residual add, the pooling and the classifier produce to bfloat16,
-/// about three more roundings per layer; ours keeps those in float32. BatchNorm renormalises after every
+/// about three more roundings per layer. Counted as if ours kept all of those in float32 (it rounds the
+/// convolution outputs and each block's first BatchNorm output too, as autocast does, so fewer roundings differ
+/// and the count is an upper bound). BatchNorm renormalises after every
 /// convolution, so errors of the D = 33 convolutions on the longest path add in quadrature: between the two
 /// implementations about √(7D)·u ≈ 5.9% of the logits' root-mean-square size. The test allows three times that
 /// for the largest of the 81 logits: max|Δlogit| ≤ 3·√(7D)·u·rms(logits). The loss is the mean of BCE over the

@@ -1,8 +1,8 @@
 // The few oneDNN operations DistTensor uses, behind a version-neutral C interface.
 //
 // Builds on oneDNN 2.x (op descriptors) and 3.x (primitive descriptors created directly): the calls that differ
-// are kept in one place in cdnnl.c (launch/check-onednn3 checks both). Activations are float32 in the
-// channels-last `nwc` layout ([batch, length, channels] row-major); weights are float32 in PyTorch's
+// are kept in one place in cdnnl.c (launch/check-onednn3 checks both). Activations are float32 (or bfloat16 where
+// `cdnnl_activation_types` says) in the channels-last `nwc` layout ([batch, length, channels] row-major); weights are float32 in PyTorch's
 // [out, in, kernel] layout and are reordered (and cast to bfloat16 in that precision) on every call.
 #ifndef CDNNL_H
 #define CDNNL_H
@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /// Arithmetic of the convolution kernels: float32 throughout, or bfloat16 inputs and weights with float32
-/// accumulation, outputs and weight gradients.
+/// accumulation and weight gradients (outputs float32 unless `cdnnl_activation_types` asks for bfloat16).
 typedef enum { CDNNL_FLOAT32 = 0, CDNNL_BFLOAT16 = 1 } cdnnl_precision;
 
 /// The shape of one 1-D convolution on one batch size and input length.
@@ -25,10 +25,16 @@ typedef struct {
 /// A convolution's oneDNN primitives for one shape and precision, with the buffers they need.
 typedef struct cdnnl_conv cdnnl_conv;
 
+/// Which of a bfloat16 convolution's activations the caller holds in bfloat16 instead of float32 (bit flags): the
+/// source it reads (the kernels then read the caller's buffer, no cast copy) and the output it writes.
+/// Gradients, weights and their gradients are float32 either way.
+typedef enum { CDNNL_SOURCE_BFLOAT16 = 1, CDNNL_DESTINATION_BFLOAT16 = 2 } cdnnl_activation_types;
+
 /// Creates the primitives: forward (training: also backward-data and backward-weights; inference: forward
-/// only, with the bias and the ReLU post-op when asked). Returns NULL and a message in `error` on failure.
+/// only, with the bias and the ReLU post-op when asked). `activations` (cdnnl_activation_types, only with
+/// CDNNL_BFLOAT16) says which activations are bfloat16. Returns NULL and a message in `error` on failure.
 cdnnl_conv *cdnnl_conv_create(cdnnl_conv_shape shape, cdnnl_precision precision, int training, int with_bias,
-                              int rectify, char *error, size_t error_size);
+                              int rectify, int activations, char *error, size_t error_size);
 void cdnnl_conv_destroy(cdnnl_conv *conv);
 
 /// The oneDNN implementation of pass `pass` (0 forward, 1 backward-data, 2 backward-weights) as its verbose output
@@ -36,12 +42,12 @@ void cdnnl_conv_destroy(cdnnl_conv *conv);
 const char *cdnnl_conv_implementation(const cdnnl_conv *conv, int pass);
 
 /// dst = conv(src) (+ bias, then max(·, 0) when created with `rectify`). Returns 0 or a oneDNN status.
-int cdnnl_conv_forward(cdnnl_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
+int cdnnl_conv_forward(cdnnl_conv *conv, const void *src, const float *weights, const float *bias, void *dst);
 
 /// diff_weights += dL/dw, diff_bias += dL/db (if not NULL), and diff_src = dL/dx (if not NULL), for the
 /// `src` and `weights` of the last forward (backward may reuse the weights that forward reordered). Returns 0
 /// or a oneDNN status.
-int cdnnl_conv_backward(cdnnl_conv *conv, const float *src, const float *diff_dst, const float *weights,
+int cdnnl_conv_backward(cdnnl_conv *conv, const void *src, const float *diff_dst, const float *weights,
                         float *diff_src, float *diff_weights, float *diff_bias);
 
 /// Sets the OpenMP team size oneDNN and `cdnnl_parallel_for` use (per process).

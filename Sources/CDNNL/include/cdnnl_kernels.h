@@ -17,10 +17,16 @@ int cdnnl_kernels_select(int avx512);
 /// 1 when the AVX-512 variant runs on the calling thread.
 int cdnnl_kernels_avx512(void);
 
+// The BatchNorm loops take activations `x` (and `y`, `rectified`) as float32, or as bfloat16 when the matching
+// `*_bf16` flag is set (a bfloat16 value is widened exactly; one written is rounded to nearest even, as oneDNN's
+// reorders round): a bfloat16 network keeps its convolution outputs, and what a convolution reads next, in half
+// the memory. Gradients, residuals, statistics and coefficients are float32 either way.
+
 /// BatchNorm statistics: sums[c] += (double)x[r, c] over the rows, in row order.
-void cdnnl_bn_sum(const float *x, long rows, long channels, double *sums);
+void cdnnl_bn_sum(const void *x, int x_bf16, long rows, long channels, double *sums);
 /// sums[c] += (double)(d·d), d = x[r, c] − mean[c] in float32, in row order.
-void cdnnl_bn_sum_squared_deviations(const float *x, long rows, long channels, const float *mean, double *sums);
+void cdnnl_bn_sum_squared_deviations(const void *x, int x_bf16, long rows, long channels, const float *mean,
+                                     double *sums);
 /// A dropout mask drawn inside another loop: element `index` is kept, and scaled by `scale`, when
 /// RandomStream.uniform(key, index) < keep.
 typedef struct {
@@ -30,17 +36,17 @@ typedef struct {
 
 /// y[r, c] = x[r, c]·scale[c] + shift[c] (each rounded to float32), then + residual[r, c] (if not NULL), then
 /// max(·, 0) when `relu` (NaN passes), then × the dropout factor of element (first_row + r)·channels + c (if
-/// `dropout` is not NULL).
-void cdnnl_bn_apply(const float *x, float *y, const float *residual, long rows, long channels, const float *scale,
-                    const float *shift, int relu, const cdnnl_dropout *dropout, long first_row);
+/// `dropout` is not NULL), then rounded to bfloat16 when `y_bf16`.
+void cdnnl_bn_apply(const void *x, int x_bf16, void *y, int y_bf16, const float *residual, long rows, long channels,
+                    const float *scale, const float *shift, int relu, const cdnnl_dropout *dropout, long first_row);
 /// BatchNorm backward's sums over the rows: with `rectified` (the forward's output after its ReLU and dropout, or
 /// NULL) first dy[r, c] = rectified[r, c] > 0 ? dy·rectified_scale : 0 (written back; rectified_scale is
 /// dropout's 1/(1 − p), or 1); then sums[c] += (double)dy and sums[channels + c] += (double)(dy·(x − mean[c])).
-void cdnnl_bn_backward_sums(const float *x, float *dy, const float *rectified, float rectified_scale, long rows,
-                            long channels, const float *mean, double *sums);
+void cdnnl_bn_backward_sums(const void *x, int x_bf16, float *dy, const void *rectified, int rectified_bf16,
+                            float rectified_scale, long rows, long channels, const float *mean, double *sums);
 /// dx[r, c] = k0[c]·((dy − k1[c]) − x̂·k2[c]), x̂ = (x − mean[c])·inverse_std[c], k = coefficients as three
 /// rows of `channels`. dx may be dy (in place).
-void cdnnl_bn_backward_input(const float *x, const float *dy, float *dx, long rows, long channels,
+void cdnnl_bn_backward_input(const void *x, int x_bf16, const float *dy, float *dx, long rows, long channels,
                              const float *coefficients, const float *mean, const float *inverse_std);
 
 /// dy[i] = 0 where y[i] is not positive.

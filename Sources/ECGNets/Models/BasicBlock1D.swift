@@ -56,12 +56,19 @@ final class BasicBlock1D {
     }
 
     /// The evaluation forward: each BatchNorm is folded into its convolution's weights and the ReLU after
-    /// the first into its post-op, so the block makes no separate normalisation passes.
+    /// the first into its post-op, so the block makes no separate normalisation passes; each convolution writes
+    /// where its BatchNorm's output goes in training (bfloat16 for `norm1` in that precision), so evaluation
+    /// allocates nothing training does not hold.
     private func evaluate(_ x: Tensor, _ store: ParameterStore) -> Tensor {
-        let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true))
-        var y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false))
+        func into(_ conv: Conv1D, _ norm: BatchNorm1D, _ input: Tensor) -> Tensor {
+            norm.outputTensor([input.shape[0], conv.outputLength(input.shape[1]), conv.outChannels])
+        }
+        let h = conv1.forward(x, store, epilogue: norm1.evaluationEpilogue(store, rectify: true), into: into(conv1, norm1, x))
+        var y = conv2.forward(h, store, epilogue: norm2.evaluationEpilogue(store, rectify: false), into: into(conv2, norm2, h))
         if let excitation { y = excitation.forward(y, store, training: false) }
-        let shortcut = downsample.map { $0.conv.forward(x, store, epilogue: $0.norm.evaluationEpilogue(store, rectify: false)) } ?? x
+        let shortcut = downsample.map {
+            $0.conv.forward(x, store, epilogue: $0.norm.evaluationEpilogue(store, rectify: false), into: into($0.conv, $0.norm, x))
+        } ?? x
         Elementwise.addAndRectify(shortcut, into: y)
         return y
     }

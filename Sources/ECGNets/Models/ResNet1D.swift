@@ -11,9 +11,16 @@ public final class ResNet1D {
     public let configuration: ResNet1DConfiguration
     public let parameters: ParameterStore
     public let workspace = Workspace()
-    /// The convolutions' arithmetic (float32 master weights, gradients and statistics either way).
+    /// The convolutions' arithmetic (float32 master weights, gradients and statistics either way). In bfloat16 the
+    /// inside of a block is bfloat16 in training, as PyTorch's autocast keeps it: each convolution writes its output
+    /// so, each block's first BatchNorm reads it and writes its (ReLU'd, dropped-out) output so, and the second
+    /// convolution reads that as it is; the residual stream (block outputs, shortcut sums) stays float32.
     public var precision: ComputePrecision = .float32 {
-        didSet { for conv in convolutions { conv.precision = precision } }
+        didSet {
+            let low = precision == .bfloat16
+            for conv in convolutions { (conv.precision, conv.bfloat16Output) = (precision, low) }
+            for block in blocks { block.norm1.bfloat16Output = low }
+        }
     }
 
     private let channelsLast = ChannelsLast()
@@ -65,7 +72,8 @@ public final class ResNet1D {
         if training {
             stem = stemNorm.forward(stemConv.forward(x, parameters), parameters, training: true, rectify: true)
         } else {
-            stem = stemConv.forward(x, parameters, epilogue: stemNorm.evaluationEpilogue(parameters, rectify: true))
+            stem = stemConv.forward(x, parameters, epilogue: stemNorm.evaluationEpilogue(parameters, rectify: true),
+                                    into: stemNorm.outputTensor([x.shape[0], stemConv.outputLength(x.shape[1]), stemConv.outChannels]))
         }
         var h = stemPool.forward(stem)
         for (index, block) in blocks.enumerated() {
