@@ -3,6 +3,8 @@
 // plain loops.
 #include "cdnnl.h"
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 static float frand(unsigned *s) { *s = *s * 1664525u + 1013904223u; return ((*s >> 8) / 16777216.0f) * 2 - 1; }
@@ -63,6 +65,10 @@ static int conv2d_check(void) {
     return failures;
 }
 
+/// Round-to-nearest-even float -> bfloat16 bits, and back (exact).
+static uint16_t to_bf16(float v) { uint32_t u; memcpy(&u, &v, 4); u += 0x7FFF + ((u >> 16) & 1); return (uint16_t)(u >> 16); }
+static float from_bf16(uint16_t h) { uint32_t u = (uint32_t)h << 16; float v; memcpy(&v, &u, 4); return v; }
+
 int main(void) {
     cdnnl_conv_shape sh = {3, 5, 7, 37, 5, 2, 2};  // batch, in, out, length, kernel, stride, padding
     int L = sh.length, K = sh.kernel, O = (L + 2 * sh.padding - K) / sh.stride + 1;
@@ -78,7 +84,7 @@ int main(void) {
     int failures = 0;
     for (int p = 0; p < 2; p++) {
         char err[256] = "";
-        cdnnl_conv *c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 1, 1, 0, err, sizeof err);
+        cdnnl_conv *c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 1, 1, 0, 0, err, sizeof err);
         if (!c) { printf("create failed: %s\n", err); return 1; }
         for (int i = 0; i < nw; i++) dw[i] = 0;
         for (int i = 0; i < sh.out_channels; i++) db[i] = 0;
@@ -107,7 +113,7 @@ int main(void) {
         printf("%s: forward %.2e backward-data %.2e backward-weights %.2e (tolerance %.0e) %s\n", p ? "bf16" : "fp32", ey, edx, edw, tol, ok ? "ok" : "FAILED");
         cdnnl_conv_destroy(c);
         // Inference with the ReLU post-op: max(forward, 0).
-        c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 0, 1, 1, err, sizeof err);
+        c = cdnnl_conv_create(sh, p ? CDNNL_BFLOAT16 : CDNNL_FLOAT32, 0, 1, 1, 0, err, sizeof err);
         if (!c) { printf("create failed: %s\n", err); return 1; }
         float *yr = malloc(4 * ny);
         if (cdnnl_conv_forward(c, x, w, b, yr)) { printf("inference failed\n"); return 1; }
@@ -116,6 +122,27 @@ int main(void) {
         failures += !(er < 1e-6);
         printf("%s inference + ReLU against training forward: %.2e %s\n", p ? "bf16" : "fp32", er, er < 1e-6 ? "ok" : "FAILED");
         free(yr);
+        cdnnl_conv_destroy(c);
+        if (!p) continue;
+        // bfloat16 activations (a ResNet block's interior in bf16 training): bfloat16 input read as it is and
+        // bfloat16 output, against the float32-activation bf16 convolution above (same rounded operands, so only
+        // the output's rounding to 8 significant bits differs: at most 2^-8 relative) and the same backward.
+        c = cdnnl_conv_create(sh, CDNNL_BFLOAT16, 1, 1, 0, CDNNL_SOURCE_BFLOAT16 | CDNNL_DESTINATION_BFLOAT16, err, sizeof err);
+        if (!c) { printf("create failed: %s\n", err); return 1; }
+        uint16_t *xb = malloc(2 * nx), *yb = malloc(2 * ny);
+        float *dx2 = malloc(4 * nx), *dw2 = calloc(nw, 4), *db2 = calloc(sh.out_channels, 4);
+        for (int i = 0; i < nx; i++) xb[i] = to_bf16(x[i]);
+        if (cdnnl_conv_forward(c, xb, w, b, yb) || cdnnl_conv_backward(c, xb, dy, w, dx2, dw2, db2)) {
+            printf("bf16 activations failed\n"); return 1;
+        }
+        double ea = 0, eg = 0;
+        for (int i = 0; i < ny; i++) { double e = fabs(from_bf16(yb[i]) - y[i]) / (1 + fabs(y[i])); if (e > ea) ea = e; }
+        for (int i = 0; i < nx; i++) { double e = fabs(dx2[i] - dx[i]) / (1 + fabs(dx[i])); if (e > eg) eg = e; }
+        for (int i = 0; i < nw; i++) { double e = fabs(dw2[i] - dw[i]) / (1 + fabs(dw[i])); if (e > eg) eg = e; }
+        int aok = ea <= 0x1p-8 && eg < 1e-5;
+        failures += !aok;
+        printf("bf16 activations against float32 activations: output %.2e (tolerance 2^-8) gradients %.2e (1e-05) %s\n", ea, eg, aok ? "ok" : "FAILED");
+        free(xb); free(yb); free(dx2); free(dw2); free(db2);
         cdnnl_conv_destroy(c);
     }
     return failures + conv2d_check() != 0;
