@@ -20,6 +20,18 @@ public struct ECGBandPass: Sendable, Equatable, CustomStringConvertible {
                                       samplingFrequency: samplingFrequency)
     }
 
+    /// `ORDER:LOW:HIGH`, the band-pass's field in `ECGDatasetPreparationOptions.canonicalDescription`.
+    var canonicalText: String { "\(order):\(lowCutoff):\(highCutoff)" }
+
+    /// The band-pass a `canonicalText` names, nil if the text is not one.
+    init?(canonicalText text: Substring) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let order = Int(parts[0]), let low = Double(parts[1]), let high = Double(parts[2]) else {
+            return nil
+        }
+        self.init(order: order, lowCutoff: low, highCutoff: high)
+    }
+
     /// What the dataset file's `band_pass` attribute says, e.g. `Butterworth order 4, 0.5-40 Hz, zero-phase
     /// (scipy.signal.sosfiltfilt)`.
     public var description: String {

@@ -78,11 +78,20 @@ public struct ECGDatasetPreparationOptions: Sendable, Equatable {
         }
     }
 
+    /// The band-pass a `canonicalDescription` (a prepared dataset's `preparation_options`) names: `.some(nil)`
+    /// for none, nil when the description has no readable band-pass field.
+    static func bandPass(inCanonicalDescription description: String) -> ECGBandPass?? {
+        guard let field = description.split(separator: ";").first(where: { $0.hasPrefix("bandpass=") })?
+            .dropFirst("bandpass=".count) else { return nil }
+        if field == "none" { return .some(nil) }
+        return ECGBandPass(canonicalText: field).map { .some($0) }
+    }
+
     /// Every option in one line, stored in the file (`preparation_options`) and used to key caches of prepared
     /// files: two option sets with the same text prepare the same file from the same records.
     public var canonicalDescription: String {
         "format=\(ECGDatasetFormat.version);rate=\(samplingFrequency);"
-            + "bandpass=\(bandPass.map { "\($0.order):\($0.lowCutoff):\($0.highCutoff)" } ?? "none");"
+            + "bandpass=\(bandPass?.canonicalText ?? "none");"
             + "split=\(splitFractions);seed=\(splitSeed);unlabelled=\(keepsUnlabelledRecords ? "keep" : "drop");"
             + "deflate=\(deflateLevel.map(String.init) ?? "none");classes=\(labels.canonicalDescription);"
             + "leads=\(leads.joined(separator: ","));flat=\(dropsFlatLeads ? "drop" : "keep")"

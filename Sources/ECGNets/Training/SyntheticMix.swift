@@ -242,14 +242,11 @@ public final class SyntheticMixSource: SampleSource {
         return options
     }
 
-    /// The band-pass a preparation description (`ECGDatasetPreparationOptions.canonicalDescription`) names, nil for none.
+    /// The band-pass a dataset was prepared with (nil for none), read from its preparation description.
     private static func bandPass(inPreparation description: String) throws -> ECGBandPass? {
-        let field = description.split(separator: ";").first { $0.hasPrefix("bandpass=") }.map { $0.dropFirst("bandpass=".count) }
-        guard let field, field != "none" else { return nil }
-        let parts = field.split(separator: ":")
-        guard parts.count == 3, let order = Int(parts[0]), let low = Double(parts[1]), let high = Double(parts[2]) else {
-            throw TrainingRunError.invalidSetting("its preparation's band-pass '\(field)' is not ORDER:LOW:HIGH")
+        guard let bandPass = ECGDatasetPreparationOptions.bandPass(inCanonicalDescription: description) else {
+            throw TrainingRunError.invalidSetting("its preparation '\(description)' names no readable band-pass (ORDER:LOW:HIGH)")
         }
-        return ECGBandPass(order: order, lowCutoff: low, highCutoff: high)
+        return bandPass
     }
 }
